@@ -31,7 +31,7 @@ class BadRequest(LrsError):
 
 
 class BadQuery(BadRequest):
-    """A filter, sort, projection, hint or cursor is outside the supported query language (HTTP 400)."""
+    """A filter, sort, projection, hint or cursor is outside the query language (HTTP 400)."""
 
 
 class Unauthorized(LrsError):

@@ -1,0 +1,82 @@
+"""The WSGI application: ``create_app(settings, store)`` wires everything; ``get_app()`` is what
+gunicorn runs (``lrs.app:get_app()``)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from functools import partial
+
+import falcon
+import orjson
+
+from lrs import http_errors
+from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiVersionHeader
+from lrs.resources.about import AboutResource
+from lrs.resources.client_info import ClientInfoResource
+from lrs.resources.health import HealthResource
+from lrs.settings import Settings
+from lrs.store.base import Store
+from lrs.store.factory import open_store
+from lrs.tenancy import bootstrap, credentials_banner
+
+log = logging.getLogger("lrs")
+
+
+def _json_handler() -> falcon.media.JSONHandler:
+    return falcon.media.JSONHandler(
+        dumps=partial(orjson.dumps, option=orjson.OPT_NON_STR_KEYS), loads=orjson.loads
+    )
+
+
+def create_app(settings: Settings, store: Store) -> falcon.App:
+    """Build the Falcon app serving ``store`` with ``settings``; nothing global is touched."""
+    app = falcon.App(
+        middleware=[
+            XapiVersionHeader(),
+            BodySizeLimit(settings.max_body_bytes),
+            Authentication(store),
+        ],
+        cors_enable=False,
+    )
+    handler = _json_handler()
+    app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = handler
+    app.req_options.strip_url_path_trailing_slash = True
+    http_errors.register(app)
+
+    app.add_route(f"{XAPI_PREFIX}/about", AboutResource())
+    app.add_route("/health", HealthResource(store))
+    app.add_route("/api/auth/client/info", ClientInfoResource())
+    return app
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level (gunicorn captures it)."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic announces its context on every schema check; that is noise at start-up.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+
+
+def get_app() -> falcon.App:
+    """Settings from the environment, the store they name, the first-run bootstrap, the app.
+
+    Refuses to start (``SchemaNotCurrent``) on a PostgreSQL database that is not migrated.
+    """
+    settings = Settings.from_env()
+    configure_logging(settings)
+    store = open_store(settings)
+    store.check_schema()
+    created = bootstrap(store, key=settings.bootstrap_key, secret=settings.bootstrap_secret)
+    if created is not None:
+        print(credentials_banner(created, settings.xapi_endpoint), flush=True)
+    elif settings.bootstrap_key and store.get_client_by_key(settings.bootstrap_key) is None:
+        log.warning(
+            "LRS_BOOTSTRAP_KEY is set but the store already has an organisation and no client "
+            "with that key; the bootstrap only runs on an empty store"
+        )
+    return create_app(settings, store)

@@ -1,0 +1,24 @@
+"""gunicorn settings, from ``lrs.settings`` (``gunicorn -c python:lrs.gunicorn_conf``).
+
+The in-memory store lives in one process, so it is served by one worker with threads; PostgreSQL
+by several workers.
+"""
+
+from lrs.settings import Settings
+
+_settings = Settings.from_env()
+
+_host = f"[{_settings.host}]" if ":" in _settings.host else _settings.host
+bind = [f"{_host}:{_settings.port}"]
+workers = _settings.worker_count
+worker_class = "gthread"
+threads = _settings.threads
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+loglevel = _settings.log_level
+accesslog = "-" if _settings.log_level == "debug" else None
+errorlog = "-"
+# Behind nginx: trust X-Forwarded-* only from the local proxy (gunicorn's default is 127.0.0.1).
+forwarded_allow_ips = "127.0.0.1,::1"
+proc_name = "lrs"

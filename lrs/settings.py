@@ -1,0 +1,133 @@
+"""Runtime settings. This is the only module that reads the environment.
+
+Every setting is an ``LRS_*`` environment variable; ``Settings.from_env()`` reads them once and the
+resulting frozen object is passed to whatever needs it. The README's configuration table lists the
+same variables; ``SETTINGS_DOC`` is the source of that table and of ``lrs --help``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lrs.errors import LrsError
+
+
+class SettingsError(LrsError):
+    """An environment variable holds a value that cannot be used."""
+
+
+# name -> (default shown to humans, description). Kept next to the parser so the two stay in step.
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    "LRS_HOST": ("127.0.0.1", "Address gunicorn binds to."),
+    "LRS_PORT": ("8080", "Port gunicorn binds to."),
+    "LRS_DATABASE_URL": (
+        "(unset)",
+        "SQLAlchemy URL of the PostgreSQL database, e.g. "
+        "`postgresql+psycopg://lrs@127.0.0.1:5432/lrs`. Unset: the in-memory store.",
+    ),
+    "LRS_WORKERS": (
+        "2 x CPUs (PostgreSQL), 1 (memory)",
+        "gunicorn worker processes. The in-memory store always uses 1: memory is per process.",
+    ),
+    "LRS_THREADS": ("8", "Threads per gunicorn worker (gthread worker class)."),
+    "LRS_BOOTSTRAP_KEY": (
+        "(random)",
+        "Basic-auth key of the client created when the store is empty.",
+    ),
+    "LRS_BOOTSTRAP_SECRET": (
+        "(random)",
+        "Basic-auth secret of the client created when the store is empty.",
+    ),
+    "LRS_MAX_BODY_BYTES": ("20971520", "Largest request body accepted (413 above it)."),
+    "LRS_DB_POOL_SIZE": ("5", "PostgreSQL connections kept open per worker process."),
+    "LRS_STATEMENT_TIMEOUT_MS": (
+        "10000",
+        "PostgreSQL statement_timeout for every request's queries (503 when exceeded).",
+    ),
+    "LRS_LOG_LEVEL": ("info", "Log level: debug, info, warning, error."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application can be configured with."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str | None = None
+    workers: int | None = None
+    threads: int = 8
+    bootstrap_key: str | None = None
+    bootstrap_secret: str | None = field(default=None, repr=False)
+    max_body_bytes: int = 20 * 1024 * 1024
+    db_pool_size: int = 5
+    statement_timeout_ms: int = 10_000
+    log_level: str = "info"
+
+    @property
+    def uses_postgres(self) -> bool:
+        """True when a database URL is configured (otherwise the in-memory store serves)."""
+        return self.database_url is not None
+
+    @property
+    def worker_count(self) -> int:
+        """gunicorn workers: one for the in-memory store, else the setting or 2 x CPUs."""
+        if not self.uses_postgres:
+            return 1
+        if self.workers is not None:
+            return self.workers
+        return 2 * (os.cpu_count() or 1)
+
+    @property
+    def xapi_endpoint(self) -> str:
+        """The xAPI endpoint as a client on this machine reaches it."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/data/xAPI"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``LRS_*`` variables (from ``environ``, default ``os.environ``)."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def integer(name: str, default: int | None, minimum: int = 0) -> int | None:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+            if value < minimum:
+                raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+            return value
+
+        log_level = (text("LRS_LOG_LEVEL") or "info").lower()
+        if log_level not in {"debug", "info", "warning", "error"}:
+            raise SettingsError(
+                f"LRS_LOG_LEVEL must be one of debug, info, warning, error; got {log_level!r}"
+            )
+        database_url = text("LRS_DATABASE_URL")
+        if database_url is not None and not database_url.startswith("postgresql"):
+            raise SettingsError(
+                "LRS_DATABASE_URL must be a PostgreSQL SQLAlchemy URL such as "
+                "postgresql+psycopg://user@host:5432/db"
+            )
+        return cls(
+            host=text("LRS_HOST") or "127.0.0.1",
+            port=integer("LRS_PORT", 8080, minimum=0) or 0,
+            database_url=database_url,
+            workers=integer("LRS_WORKERS", None, minimum=1),
+            threads=integer("LRS_THREADS", 8, minimum=1) or 8,
+            bootstrap_key=text("LRS_BOOTSTRAP_KEY"),
+            bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
+            max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
+            db_pool_size=integer("LRS_DB_POOL_SIZE", 5, minimum=1) or 5,
+            statement_timeout_ms=integer("LRS_STATEMENT_TIMEOUT_MS", 10_000, minimum=0) or 0,
+            log_level=log_level,
+        )

@@ -1,0 +1,78 @@
+"""The ``Store`` protocol: everything the application asks of storage.
+
+Two implementations satisfy it: ``MemoryStore`` (dicts and a lock, for development and for
+embedding in tests) and ``PostgresStore`` (SQLAlchemy Core over psycopg 3). The contract suite in
+``tests/contract`` runs unchanged against both. Later features (statements, documents, REST
+models) extend this protocol, both stores and the contract suite together.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lrs.store.models import Client, Lrs, Organisation
+
+
+class Store(Protocol):
+    """Persistence for tenancy models. Methods raise ``lrs.errors`` types, never driver errors."""
+
+    def ping(self) -> None:
+        """Return when the store answers; raise ``StoreUnavailable`` when it does not."""
+        ...
+
+    def check_schema(self) -> None:
+        """Raise ``SchemaNotCurrent`` when the storage schema is not at the migration head."""
+        ...
+
+    def has_organisations(self) -> bool:
+        """True when at least one organisation exists."""
+        ...
+
+    def add_organisation(self, organisation: Organisation) -> None:
+        """Persist a new organisation; ``Conflict`` if its id exists."""
+        ...
+
+    def get_organisation(self, organisation_id: str) -> Organisation | None:
+        """The organisation with this id, or None."""
+        ...
+
+    def add_lrs(self, lrs: Lrs) -> None:
+        """Persist a new store; ``NotFound`` if its organisation does not exist."""
+        ...
+
+    def get_lrs(self, lrs_id: str) -> Lrs | None:
+        """The store with this id, or None."""
+        ...
+
+    def list_lrs(self, organisation_id: str) -> list[Lrs]:
+        """The organisation's stores, oldest first."""
+        ...
+
+    def add_client(self, client: Client) -> None:
+        """Persist a new client.
+
+        ``NotFound`` if its organisation or store does not exist (or the store belongs to another
+        organisation); ``Conflict`` if its Basic-auth key is taken.
+        """
+        ...
+
+    def get_client(self, client_id: str) -> Client | None:
+        """The client with this id, or None."""
+        ...
+
+    def get_client_by_key(self, basic_key: str) -> Client | None:
+        """The client holding this Basic-auth key, or None."""
+        ...
+
+    def add_tenant_if_empty(self, organisation: Organisation, lrs: Lrs, client: Client) -> bool:
+        """Atomically add all three when no organisation exists yet; False (and no change) if any
+        does. Concurrent callers on an empty store: exactly one succeeds."""
+        ...
+
+    def reset(self) -> None:
+        """Delete everything (tests only)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and other resources."""
+        ...
