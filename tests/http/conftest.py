@@ -1,0 +1,51 @@
+"""HTTP fixtures: the real Falcon app over each store, and credentials to call it with."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import falcon
+import pytest
+from falcon import testing
+
+from lrs.app import create_app
+from lrs.settings import Settings
+from lrs.store.base import Store
+from lrs.tenancy import Bootstrap, bootstrap
+
+
+def basic_auth(key: str, secret: str) -> dict[str, str]:
+    """An Authorization header for Basic credentials."""
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@dataclass
+class Api:
+    """The app under test, its store and the bootstrap tenant."""
+
+    app: falcon.App
+    client: testing.TestClient
+    store: Store
+    tenant: Bootstrap
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers with the bootstrap client's credentials (scope ``all``)."""
+        return basic_auth(self.tenant.issued.client.basic_key, self.tenant.issued.secret)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings with a small body limit, so the limit is testable."""
+    return Settings(max_body_bytes=4096)
+
+
+@pytest.fixture
+def api(store: Store, settings: Settings) -> Api:
+    """The app over a bootstrapped store of each kind."""
+    tenant = bootstrap(store, key="test-key", secret="test-secret")
+    assert tenant is not None
+    app = create_app(settings, store)
+    return Api(app=app, client=testing.TestClient(app), store=store, tenant=tenant)
