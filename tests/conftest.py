@@ -56,3 +56,20 @@ def store(request: pytest.FixtureRequest) -> Store:
     pg_store: PostgresStore = request.getfixturevalue("postgres_store")
     pg_store.reset()
     return pg_store
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against PostgreSQL, so a report shows the postgres variants ran."""
+    counts = {
+        outcome: sum(
+            1
+            for report in terminalreporter.stats.get(outcome, [])
+            if "postgres" in report.keywords
+            and (outcome == "skipped" or getattr(report, "when", "call") == "call")
+        )
+        for outcome in ("passed", "failed", "skipped")
+    }
+    terminalreporter.write_line(
+        f"PostgreSQL-backed tests: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped"
+    )
