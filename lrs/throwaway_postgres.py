@@ -144,7 +144,8 @@ class ThrowawayPostgres:
     def _run(self, program: str, *args: str, check: bool = True) -> None:
         command = [str(self.bin_dir / program), *args]
         if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+            command = [runuser or "runuser", "-u", "postgres", "--", *command]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if check and result.returncode != 0:
             raise RuntimeError(
