@@ -1,0 +1,86 @@
+"""xAPI Timestamps (xAPI-Data §4.5): recognise, parse to an instant, and format.
+
+Accepted forms (ISO 8601 combined date and time, the RFC 3339 profile and its relatives):
+
+* extended ``2024-05-01T12:30:00.123Z``, ``2024-05-01T12:30:00+02:00``, ``2024-05-01T12:30Z``;
+* basic ``20240501T123000.123Z``, ``20240501T123000+0200``;
+* any number of fraction digits after ``.`` or ``,`` (precision beyond microseconds is cut);
+* offsets ``Z``, ``±hh:mm``, ``±hhmm``, ``±hh``; no offset at all is read as UTC.
+
+Rejected: anything else, impossible dates or times, and the RFC 3339 "unknown local offset"
+spellings ``-00``, ``-0000`` and ``-00:00``, which the ADL conformance suite requires an LRS to
+refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+__all__ = ["format_timestamp", "is_timestamp", "parse_timestamp"]
+
+_EXTENDED = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
+    r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?"
+)
+_BASIC = re.compile(
+    r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?"
+    r"(?:(Z)|([+-])(\d{2})(\d{2})?)?"
+)
+_UTC_OFFSETS: dict[int, timezone] = {0: UTC}
+
+
+def _offset(minutes: int) -> timezone:
+    """A cached fixed-offset ``tzinfo`` for ``minutes`` east of UTC."""
+    tz = _UTC_OFFSETS.get(minutes)
+    if tz is None:
+        tz = _UTC_OFFSETS.setdefault(minutes, timezone(timedelta(minutes=minutes)))
+    return tz
+
+
+def parse_timestamp(value: str) -> datetime | None:
+    """The aware UTC instant ``value`` denotes, or ``None`` when it is not an xAPI Timestamp."""
+    match = _EXTENDED.fullmatch(value) or _BASIC.fullmatch(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
+    if sign is not None:
+        hours, minutes = int(off_h), int(off_m or 0)
+        if sign == "-" and hours == 0 and minutes == 0:
+            return None  # "-00", "-0000", "-00:00": RFC 3339 unknown local offset
+        if hours > 23 or minutes > 59:
+            return None
+        total = hours * 60 + minutes
+        tz = _offset(-total if sign == "-" else total)
+    else:
+        tz = UTC
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        instant = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            micro,
+            tzinfo=tz,
+        )
+    except ValueError:
+        return None
+    return instant if tz is UTC else instant.astimezone(UTC)
+
+
+def is_timestamp(value: str) -> bool:
+    """True when ``value`` is an xAPI Timestamp (see the module docstring for the forms)."""
+    return parse_timestamp(value) is not None
+
+
+def format_timestamp(instant: datetime) -> str:
+    """``2024-05-01T12:30:00.123Z``: the instant in UTC with exactly three fraction digits.
+
+    A naive ``datetime`` is taken to be in UTC. Sub-millisecond precision is truncated.
+    """
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
+    return instant.isoformat(timespec="milliseconds") + "Z"
