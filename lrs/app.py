@@ -6,16 +6,19 @@ from __future__ import annotations
 import logging
 import sys
 from functools import partial
+from typing import Any
 
 import falcon
 import orjson
 
-from lrs import http_errors
-from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiVersionHeader
+from lrs import alternate_syntax, http_errors
+from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
 from lrs.resources.about import AboutResource
 from lrs.resources.client_info import ClientInfoResource
 from lrs.resources.health import HealthResource
+from lrs.resources.xapi_statements import StatementsResource
 from lrs.settings import Settings
+from lrs.statements.service import StatementService
 from lrs.store.base import Store
 from lrs.store.factory import open_store
 from lrs.tenancy import bootstrap, credentials_banner
@@ -29,15 +32,41 @@ def _json_handler() -> falcon.media.JSONHandler:
     )
 
 
+# Browser-based xAPI content runs on other origins and reads these headers.
+_CORS_EXPOSED = [
+    "ETag",
+    "Last-Modified",
+    "Content-Type",
+    "Content-Length",
+    "WWW-Authenticate",
+    "X-Experience-API-Version",
+    "X-Experience-API-Consistent-Through",
+]
+
+
+class LrsApp(falcon.App):
+    """The Falcon app, with xAPI's alternate request syntax rewritten before routing."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._max_body_bytes = settings.max_body_bytes
+
+    def __call__(self, env: dict[str, Any], start_response: Any) -> Any:
+        """Serve one WSGI request."""
+        alternate_syntax.rewrite(env, self._max_body_bytes)
+        return super().__call__(env, start_response)
+
+
 def create_app(settings: Settings, store: Store) -> falcon.App:
     """Build the Falcon app serving ``store`` with ``settings``; nothing global is touched."""
-    app = falcon.App(
+    app = LrsApp(
+        settings,
         middleware=[
-            XapiVersionHeader(),
+            falcon.CORSMiddleware(allow_origins="*", expose_headers=_CORS_EXPOSED),
+            XapiProtocol(),
             BodySizeLimit(settings.max_body_bytes),
             Authentication(store),
         ],
-        cors_enable=False,
     )
     handler = _json_handler()
     app.req_options.media_handlers[falcon.MEDIA_JSON] = handler
@@ -48,6 +77,10 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
     app.add_route(f"{XAPI_PREFIX}/about", AboutResource())
     app.add_route("/health", HealthResource(store))
     app.add_route("/api/auth/client/info", ClientInfoResource())
+    statements = StatementService(store)
+    app.add_route(
+        f"{XAPI_PREFIX}/statements", StatementsResource(statements, settings.xapi_max_limit)
+    )
     return app
 
 

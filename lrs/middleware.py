@@ -11,20 +11,23 @@ The authenticated ``Principal`` is put on ``req.context.principal``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import falcon
 
+from lrs.alternate_syntax import ERROR_KEY as ALTERNATE_SYNTAX_ERROR
 from lrs.auth import authenticate
-from lrs.errors import PayloadTooLarge
+from lrs.errors import BadRequest, PayloadTooLarge
 from lrs.scopes import Access
 from lrs.store.base import Store
-from lrs.timeutil import utc_now
+from lrs.timeutil import to_iso, utc_now
 
 XAPI_PREFIX = "/data/xAPI"
 XAPI_VERSION = "1.0.3"
+_ACCEPTED_VERSION = re.compile(r"1\.0(\.\d+)?")
 
 
 class BodySizeLimit:
@@ -62,12 +65,45 @@ class Authentication:
         req.context.principal = principal
 
 
-class XapiVersionHeader:
-    """Put ``X-Experience-API-Version`` on every response under ``/data/xAPI``, errors included."""
+class XapiProtocol:
+    """The xAPI's cross-cutting HTTP rules for every request under ``/data/xAPI``.
+
+    Requests must say ``X-Experience-API-Version: 1.0`` or ``1.0.x`` (except ``/about`` and CORS
+    preflights); every response, errors included, says ``X-Experience-API-Version: 1.0.3``;
+    every statements response carries ``X-Experience-API-Consistent-Through`` (statements are
+    queryable as soon as the storing request has answered, so that is the current instant).
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Reject malformed alternate-syntax requests and wrong or missing versions."""
+        alternate_error = req.env.get(ALTERNATE_SYNTAX_ERROR)
+        if alternate_error:
+            raise BadRequest(alternate_error, field="method")
+        if not req.path.startswith(XAPI_PREFIX) or req.method == "OPTIONS":
+            return
+        if req.path.rstrip("/") == f"{XAPI_PREFIX}/about":
+            return
+        version = req.get_header("X-Experience-API-Version")
+        if version is None:
+            raise BadRequest(
+                "the X-Experience-API-Version header is missing; send 1.0.3",
+                field="X-Experience-API-Version",
+            )
+        if _ACCEPTED_VERSION.fullmatch(version.strip()) is None:
+            raise BadRequest(
+                f"X-Experience-API-Version {version!r} is not supported; send 1.0.3",
+                field="X-Experience-API-Version",
+            )
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        """Add the header."""
-        if req.path.startswith(XAPI_PREFIX):
-            resp.set_header("X-Experience-API-Version", XAPI_VERSION)
+        """Add the version header, and the consistency header on statements responses."""
+        if not req.path.startswith(XAPI_PREFIX):
+            return
+        resp.set_header("X-Experience-API-Version", XAPI_VERSION)
+        if req.path.rstrip("/") == f"{XAPI_PREFIX}/statements":
+            resp.set_header("X-Experience-API-Consistent-Through", to_iso(self._clock()))

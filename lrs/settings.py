@@ -41,6 +41,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Basic-auth secret of the client created when the store is empty.",
     ),
     "LRS_MAX_BODY_BYTES": ("20971520", "Largest request body accepted (413 above it)."),
+    "LRS_XAPI_MAX_LIMIT": (
+        "500",
+        "Most statements one GET /statements page returns (also the page size when `limit` "
+        "is 0 or absent); the rest come through the `more` link.",
+    ),
     "LRS_DB_POOL_SIZE": ("5", "PostgreSQL connections kept open per worker process."),
     "LRS_STATEMENT_TIMEOUT_MS": (
         "10000",
@@ -62,6 +67,7 @@ class Settings:
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
+    xapi_max_limit: int = 500
     db_pool_size: int = 5
     statement_timeout_ms: int = 10_000
     log_level: str = "info"
@@ -127,6 +133,7 @@ class Settings:
             bootstrap_key=text("LRS_BOOTSTRAP_KEY"),
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
+            xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 500, minimum=1) or 500,
             db_pool_size=integer("LRS_DB_POOL_SIZE", 5, minimum=1) or 5,
             statement_timeout_ms=integer("LRS_STATEMENT_TIMEOUT_MS", 10_000, minimum=0) or 0,
             log_level=log_level,

@@ -8,8 +8,10 @@ models) extend this protocol, both stores and the contract suite together.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
+from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
 from lrs.store.models import Client, Lrs, Organisation
 
 
@@ -67,6 +69,38 @@ class Store(Protocol):
     def add_tenant_if_empty(self, organisation: Organisation, lrs: Lrs, client: Client) -> bool:
         """Atomically add all three when no organisation exists yet; False (and no change) if any
         does. Concurrent callers on an empty store: exactly one succeeds."""
+        ...
+
+    def insert_statements(
+        self,
+        lrs_id: str,
+        records: Sequence[StatementRecord],
+        attachments: Sequence[AttachmentContent] = (),
+    ) -> None:
+        """Store a batch atomically, by the rules of ``lrs.statements.plan``.
+
+        ``Conflict`` (and nothing stored) if any id is stored with other content; ``BadRequest``
+        if an id repeats within the batch. Attachments are kept once per store by SHA-2. The
+        store's ``statementCount`` grows by the number of statements actually added.
+        """
+        ...
+
+    def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
+        """The statement with this id (voided or not) in this store, or None."""
+        ...
+
+    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+        """Up to ``query.limit`` unvoided statements matching the query, in its order."""
+        ...
+
+    def get_attachments(self, lrs_id: str, hashes: Iterable[str]) -> dict[str, AttachmentContent]:
+        """The stored attachments among these SHA-2 hashes, by hash."""
+        ...
+
+    def get_activity_definitions(
+        self, lrs_id: str, activity_ids: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The canonical (merged) definitions of these activities, for those that have one."""
         ...
 
     def reset(self) -> None:

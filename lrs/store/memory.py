@@ -7,12 +7,58 @@ from a single gunicorn worker.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from lrs.errors import Conflict, NotFound
+from lrs.statements.definitions import merge_definition
+from lrs.statements.plan import plan_insert
+from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
 from lrs.store.models import Client, Document, Lrs, Organisation
+
+
+@dataclass
+class _Statements:
+    """One store's statements: by id, and ordered by ``(stored, _id)`` for listings."""
+
+    by_id: dict[str, StatementRecord] = field(default_factory=dict)
+    order: list[tuple[datetime, str, str]] = field(default_factory=list)  # stored, _id, stmt id
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    referencing: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    attachments: dict[str, AttachmentContent] = field(default_factory=dict)
+    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def put(self, record: StatementRecord) -> None:
+        if record.statement_id not in self.by_id:
+            bisect.insort(self.order, (record.stored, record.id, record.statement_id))
+            if record.ref_target is not None:
+                self.referencing[record.ref_target].add(record.statement_id)
+        self.by_id[record.statement_id] = record
+        self.terms[record.statement_id] = frozenset(record.terms)
+
+    def walk(self, query: StatementQuery) -> Iterator[StatementRecord]:
+        """Records in the query's order, starting after its keyset position."""
+        if query.ascending:
+            start = (
+                0
+                if query.after is None
+                else bisect.bisect_right(self.order, (*query.after, "\uffff"))
+            )
+            positions: Iterable[int] = range(start, len(self.order))
+        else:
+            end = (
+                len(self.order)
+                if query.after is None
+                else bisect.bisect_left(self.order, (*query.after, ""))
+            )
+            positions = range(end - 1, -1, -1)
+        for position in positions:
+            yield self.by_id[self.order[position][2]]
 
 
 class MemoryStore:
@@ -22,6 +68,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._models: dict[str, dict[str, Document]] = defaultdict(dict)
         self._client_ids_by_key: dict[str, str] = {}
+        self._statements: dict[str, _Statements] = defaultdict(_Statements)
 
     def ping(self) -> None:
         """The memory store always answers."""
@@ -93,11 +140,102 @@ class MemoryStore:
             self.add_client(client)
             return True
 
+    def insert_statements(
+        self,
+        lrs_id: str,
+        records: Sequence[StatementRecord],
+        attachments: Sequence[AttachmentContent] = (),
+    ) -> None:
+        """Store a batch atomically (the plan is computed before anything changes)."""
+        with self._lock:
+            lrs_doc = self._models["lrs"].get(lrs_id)
+            if lrs_doc is None:
+                raise NotFound(f"store {lrs_id} does not exist")
+            statements = self._statements[lrs_id]
+            wanted = {r.statement_id for r in records} | {
+                r.ref_target for r in records if r.ref_target is not None
+            }
+            stored = {i: statements.by_id[i] for i in wanted if i in statements.by_id}
+            referencing = [
+                statements.by_id[i]
+                for record in records
+                for i in statements.referencing.get(record.statement_id, ())
+            ]
+            plan = plan_insert(records, stored, referencing)
+            for record in plan.new_records:
+                statements.put(record)
+            for statement_id in plan.void_ids:
+                statements.put(replace(statements.by_id[statement_id], voided=True))
+            for statement_id, queriables in plan.requeried:
+                statements.put(replace(statements.by_id[statement_id], queriables=queriables))
+            for activity_id, definition in plan.definitions.items():
+                statements.definitions[activity_id] = merge_definition(
+                    statements.definitions.get(activity_id), definition
+                )
+            for attachment in attachments:
+                statements.attachments.setdefault(attachment.sha2, attachment)
+            lrs_doc["statementCount"] = lrs_doc.get("statementCount", 0) + len(plan.new_records)
+
+    def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
+        """The statement with this id in this store, or None."""
+        with self._lock:
+            statements = self._statements.get(lrs_id)
+            return statements.by_id.get(statement_id.lower()) if statements else None
+
+    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+        """Walk the store's ordered statements, keeping the matching ones."""
+        wanted = frozenset(query.filter.terms())
+        page: list[StatementRecord] = []
+        with self._lock:
+            statements = self._statements.get(query.lrs_id)
+            if statements is None or query.limit <= 0:
+                return page
+            for record in statements.walk(query):
+                if query.ascending and query.until is not None and record.stored > query.until:
+                    break
+                if not query.ascending and query.since is not None and record.stored <= query.since:
+                    break
+                if (
+                    record.voided
+                    or (query.since is not None and record.stored <= query.since)
+                    or (query.until is not None and record.stored > query.until)
+                    or (query.client_id is not None and record.client_id != query.client_id)
+                    or not wanted <= statements.terms[record.statement_id]
+                ):
+                    continue
+                page.append(record)
+                if len(page) >= query.limit:
+                    break
+        return page
+
+    def get_attachments(self, lrs_id: str, hashes: Iterable[str]) -> dict[str, AttachmentContent]:
+        """The stored attachments among these hashes."""
+        with self._lock:
+            statements = self._statements.get(lrs_id)
+            if statements is None:
+                return {}
+            return {h: statements.attachments[h] for h in hashes if h in statements.attachments}
+
+    def get_activity_definitions(
+        self, lrs_id: str, activity_ids: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The merged definitions of these activities."""
+        with self._lock:
+            statements = self._statements.get(lrs_id)
+            if statements is None:
+                return {}
+            return {
+                i: dict(statements.definitions[i])
+                for i in activity_ids
+                if i in statements.definitions
+            }
+
     def reset(self) -> None:
         """Delete everything."""
         with self._lock:
             self._models.clear()
             self._client_ids_by_key.clear()
+            self._statements.clear()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -7,18 +7,32 @@ becomes ``Conflict``, a lost connection or a cancelled (timed out) query ``Store
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from lrs.errors import Conflict, NotFound, StoreUnavailable
 from lrs.migrate import require_head
+from lrs.statements.build import same_content
+from lrs.statements.definitions import merge_definition
+from lrs.statements.plan import plan_insert
+from lrs.statements.record import (
+    AttachmentContent,
+    StatementQuery,
+    StatementRecord,
+    record_terms,
+)
 from lrs.store.models import Client, Document, Lrs, Organisation
-from lrs.store.schema import models
+from lrs.store.schema import activity_definitions, models, statement_attachments, statements
+from lrs.xapi.queriables import Queriables
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +55,9 @@ def create_engine(
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
-        connect_args={"options": f"-c statement_timeout={int(statement_timeout_ms)}"},
+        connect_args={
+            "options": f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC"
+        },
     )
 
 
@@ -146,10 +162,226 @@ class PostgresStore:
             self._add_client(conn, client)
             return True
 
+    def insert_statements(
+        self,
+        lrs_id: str,
+        records: Sequence[StatementRecord],
+        attachments: Sequence[AttachmentContent] = (),
+    ) -> None:
+        """Plan the batch against what is stored, then write it in one transaction."""
+        with self._transaction() as conn:
+            self._require(conn, "lrs", lrs_id, None)
+            ids = [r.statement_id for r in records]
+            wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
+            stored = {
+                record.statement_id: record
+                for record in self._select_records(
+                    conn, statements.c.lrs_id == lrs_id, statements.c.statement_id.in_(wanted)
+                )
+            }
+            referencing = self._select_records(
+                conn, statements.c.lrs_id == lrs_id, statements.c.ref_target.in_(ids)
+            )
+            plan = plan_insert(records, stored, referencing)
+            if plan.new_records:
+                self._insert_new(conn, plan.new_records)
+            if plan.void_ids:
+                conn.execute(
+                    statements.update()
+                    .where(
+                        statements.c.lrs_id == lrs_id,
+                        statements.c.statement_id.in_(plan.void_ids),
+                        sa.not_(statements.c.voiding),
+                    )
+                    .values(voided=True)
+                )
+            for statement_id, queriables in plan.requeried:
+                conn.execute(
+                    statements.update()
+                    .where(statements.c.lrs_id == lrs_id, statements.c.statement_id == statement_id)
+                    .values(
+                        terms=list(record_terms(queriables)),
+                        queriables=_queriables_json(queriables),
+                    )
+                )
+            if plan.definitions:
+                self._merge_definitions(conn, lrs_id, plan.definitions)
+            if attachments:
+                conn.execute(
+                    pg_insert(statement_attachments).on_conflict_do_nothing(),
+                    [
+                        {
+                            "lrs_id": lrs_id,
+                            "sha2": a.sha2,
+                            "content_type": a.content_type,
+                            "content": a.content,
+                        }
+                        for a in attachments
+                    ],
+                )
+            if plan.new_records:
+                conn.execute(
+                    sa.text(
+                        "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
+                        "COALESCE((doc->>'statementCount')::bigint, 0) + :added)) "
+                        "WHERE model = 'lrs' AND id = :lrs_id"
+                    ),
+                    {"added": len(plan.new_records), "lrs_id": lrs_id},
+                )
+
+    def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
+        """The statement with this id in this store, or None."""
+        if not _is_uuid(statement_id):
+            return None
+        with self._connect() as conn:
+            found = self._select_records(
+                conn, statements.c.lrs_id == lrs_id, statements.c.statement_id == statement_id
+            )
+        return found[0] if found else None
+
+    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+        """One indexed query: store, not voided, terms, stored window, keyset, order, limit."""
+        if query.limit <= 0:
+            return []
+        conditions: list[sa.ColumnElement[bool]] = [
+            statements.c.lrs_id == query.lrs_id,
+            sa.not_(statements.c.voided),
+        ]
+        wanted = query.filter.terms()
+        if wanted:
+            conditions.append(statements.c.terms.contains(list(wanted)))
+        if query.since is not None:
+            conditions.append(statements.c.stored > query.since)
+        if query.until is not None:
+            conditions.append(statements.c.stored <= query.until)
+        if query.client_id is not None:
+            conditions.append(statements.c.client_id == query.client_id)
+        position = sa.tuple_(statements.c.stored, statements.c.id)
+        if query.after is not None:
+            after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
+            conditions.append(position > after if query.ascending else position < after)
+        if query.ascending:
+            order = [statements.c.stored.asc(), statements.c.id.asc()]
+        else:
+            order = [statements.c.stored.desc(), statements.c.id.desc()]
+        with self._connect() as conn:
+            return self._select_records(conn, *conditions, order_by=order, limit=query.limit)
+
+    def get_attachments(self, lrs_id: str, hashes: Iterable[str]) -> dict[str, AttachmentContent]:
+        """The stored attachments among these hashes."""
+        wanted = list(set(hashes))
+        if not wanted:
+            return {}
+        query = sa.select(statement_attachments).where(
+            statement_attachments.c.lrs_id == lrs_id, statement_attachments.c.sha2.in_(wanted)
+        )
+        with self._connect() as conn:
+            return {
+                row.sha2: AttachmentContent(
+                    sha2=row.sha2, content_type=row.content_type, content=bytes(row.content)
+                )
+                for row in conn.execute(query)
+            }
+
+    def get_activity_definitions(
+        self, lrs_id: str, activity_ids: Iterable[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The merged definitions of these activities."""
+        wanted = list(set(activity_ids))
+        if not wanted:
+            return {}
+        query = sa.select(
+            activity_definitions.c.activity_id, activity_definitions.c.definition
+        ).where(
+            activity_definitions.c.lrs_id == lrs_id,
+            activity_definitions.c.activity_id.in_(wanted),
+        )
+        with self._connect() as conn:
+            return {row.activity_id: row.definition for row in conn.execute(query)}
+
     def reset(self) -> None:
         """Delete every row of every table."""
         with self._transaction() as conn:
-            conn.execute(sa.text("TRUNCATE models"))
+            conn.execute(
+                sa.text("TRUNCATE models, statements, statement_attachments, activity_definitions")
+            )
+
+    @staticmethod
+    def _select_records(
+        conn: sa.Connection,
+        *conditions: sa.ColumnElement[bool],
+        order_by: Sequence[Any] = (),
+        limit: int | None = None,
+    ) -> list[StatementRecord]:
+        query = sa.select(statements).where(*conditions).order_by(*order_by)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_record_from_row(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _insert_new(conn: sa.Connection, records: Sequence[StatementRecord]) -> None:
+        rows = [_record_row(record) for record in records]
+        inserted = set(
+            conn.execute(
+                pg_insert(statements)
+                .on_conflict_do_nothing(constraint="statements_lrs_statement_id")
+                .returning(statements.c.statement_id),
+                rows,
+            ).scalars()
+        )
+        # A concurrent batch stored some of these ids between our read and our write: the same
+        # content is fine (nothing changes), other content is a conflict like any other.
+        for record in records:
+            if record.statement_id in inserted:
+                continue
+            winner = conn.execute(
+                sa.select(statements.c.hash).where(
+                    statements.c.lrs_id == record.lrs_id,
+                    statements.c.statement_id == record.statement_id,
+                )
+            ).scalar()
+            if winner is None or not same_content(winner, record.hash):
+                raise Conflict(
+                    f"statement {record.statement_id} is already stored with different content"
+                )
+
+    @staticmethod
+    def _merge_definitions(
+        conn: sa.Connection, lrs_id: str, definitions: dict[str, dict[str, Any]]
+    ) -> None:
+        ids = sorted(definitions)  # one lock order for every writer: no deadlocks
+        conn.execute(
+            pg_insert(activity_definitions)
+            .values(updated_at=sa.func.now())
+            .on_conflict_do_nothing(),
+            [{"lrs_id": lrs_id, "activity_id": i, "definition": {}} for i in ids],
+        )
+        current = dict(
+            conn.execute(
+                sa.select(activity_definitions.c.activity_id, activity_definitions.c.definition)
+                .where(
+                    activity_definitions.c.lrs_id == lrs_id,
+                    activity_definitions.c.activity_id.in_(ids),
+                )
+                .order_by(activity_definitions.c.activity_id)
+                .with_for_update()
+            ).all()
+        )
+        conn.execute(
+            activity_definitions.update()
+            .where(
+                activity_definitions.c.lrs_id == lrs_id,
+                activity_definitions.c.activity_id == sa.bindparam("b_activity_id"),
+            )
+            .values(definition=sa.bindparam("b_definition"), updated_at=sa.func.now()),
+            [
+                {
+                    "b_activity_id": i,
+                    "b_definition": merge_definition(current.get(i), definitions[i]),
+                }
+                for i in ids
+            ],
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -213,6 +445,59 @@ class PostgresStore:
     def _transaction(self) -> Iterator[sa.Connection]:
         with _translated_errors(), self._engine.begin() as conn:
             yield conn
+
+
+def _queriables_json(queriables: Queriables) -> dict[str, Any]:
+    return dataclasses.asdict(queriables)
+
+
+def _queriables_from_json(data: dict[str, Any]) -> Queriables:
+    return Queriables(
+        **{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    )
+
+
+def _record_row(record: StatementRecord) -> dict[str, Any]:
+    return {
+        "lrs_id": record.lrs_id,
+        "id": record.id,
+        "statement_id": record.statement_id,
+        "organisation_id": record.organisation_id,
+        "client_id": record.client_id,
+        "stored": record.stored,
+        "timestamp": record.timestamp,
+        "voided": record.voided,
+        "voiding": record.voiding,
+        "ref_target": record.ref_target,
+        "hash": record.hash,
+        "terms": list(record.terms),
+        "queriables": _queriables_json(record.queriables),
+        "statement": record.statement,
+    }
+
+
+def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
+    return StatementRecord(
+        id=row.id,
+        lrs_id=row.lrs_id,
+        organisation_id=row.organisation_id,
+        client_id=row.client_id,
+        statement_id=str(row.statement_id),
+        statement=row.statement,
+        stored=row.stored.astimezone(UTC),
+        timestamp=row.timestamp.astimezone(UTC),
+        hash=row.hash,
+        queriables=_queriables_from_json(row.queriables),
+        voided=row.voided,
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ queries are written against (and ``migrations/env.py``'s ``target_metadata`` for
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -29,4 +29,57 @@ models = sa.Table(
         unique=True,
         postgresql_where=sa.text("model = 'client'"),
     ),
+)
+
+# Statements: the xAPI statement as stored (``statement``), the instants and flags every listing
+# filters on, and ``terms`` (see ``lrs.statements.record``) under one GIN index. ``queriables``
+# keeps Learning Locker's lookup arrays and typed fields to rebuild the record.
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("statement_id", UUID(as_uuid=False), nullable=False),
+    sa.Column("organisation_id", sa.Text, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("stored", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("voided", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("voiding", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("ref_target", UUID(as_uuid=False), nullable=True),
+    sa.Column("hash", sa.Text, nullable=False),
+    sa.Column("terms", ARRAY(sa.Text), nullable=False),
+    sa.Column("queriables", JSONB, nullable=False),
+    sa.Column("statement", JSONB, nullable=False),
+    sa.UniqueConstraint("lrs_id", "statement_id", name="statements_lrs_statement_id"),
+    sa.Index(
+        "statements_listing", "lrs_id", "stored", "id", postgresql_where=sa.text("NOT voided")
+    ),
+    sa.Index("statements_terms", "terms", postgresql_using="gin"),
+    sa.Index(
+        "statements_ref_target",
+        "lrs_id",
+        "ref_target",
+        postgresql_where=sa.text("ref_target IS NOT NULL"),
+    ),
+)
+
+# Attachment data, once per store and SHA-2 hash.
+statement_attachments = sa.Table(
+    "statement_attachments",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("sha2", sa.Text(collation="C"), primary_key=True),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
+# Canonical activity definitions merged from statements (``lrs.statements.definitions``).
+activity_definitions = sa.Table(
+    "activity_definitions",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("activity_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("definition", JSONB, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -31,10 +31,28 @@ def test_about_needs_no_credentials_and_names_the_version(api: Api) -> None:
 
 
 def test_xapi_errors_carry_the_version_header_too(api: Api) -> None:
-    response = api.client.simulate_get("/data/xAPI/no-such-resource")
+    response = api.client.simulate_get(
+        "/data/xAPI/no-such-resource", headers={"X-Experience-API-Version": "1.0.3"}
+    )
     assert response.status_code == 404
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
     assert "/data/xAPI/no-such-resource" in response.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("version", "message"), [(None, "missing"), ("0.95", "not supported"), ("1.1.0", "not")]
+)
+def test_xapi_requests_need_a_1_0_version_header(
+    api: Api, version: str | None, message: str
+) -> None:
+    headers = dict(api.auth)
+    if version is not None:
+        headers["X-Experience-API-Version"] = version
+    response = api.client.simulate_get("/data/xAPI/statements", headers=headers)
+    assert response.status_code == 400
+    assert message in response.json["message"]
+    assert "X-Experience-API-Version" in response.json["message"]
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
 
 
 def test_health_is_ok_when_the_store_answers(api: Api) -> None:
