@@ -12,10 +12,18 @@ import falcon
 import orjson
 
 from lrs import alternate_syntax, http_errors
+from lrs.documents.service import DocumentService
 from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
 from lrs.resources.about import AboutResource
 from lrs.resources.client_info import ClientInfoResource
 from lrs.resources.health import HealthResource
+from lrs.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
+from lrs.resources.xapi_documents import (
+    ACTIVITY_PROFILE,
+    AGENT_PROFILE,
+    STATE,
+    DocumentsResource,
+)
 from lrs.resources.xapi_statements import StatementsResource
 from lrs.settings import Settings
 from lrs.statements.service import StatementService
@@ -81,6 +89,14 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
     app.add_route(
         f"{XAPI_PREFIX}/statements", StatementsResource(statements, settings.xapi_max_limit)
     )
+    documents = DocumentService(store)
+    app.add_route(f"{XAPI_PREFIX}/activities/state", DocumentsResource(documents, STATE))
+    app.add_route(
+        f"{XAPI_PREFIX}/activities/profile", DocumentsResource(documents, ACTIVITY_PROFILE)
+    )
+    app.add_route(f"{XAPI_PREFIX}/agents/profile", DocumentsResource(documents, AGENT_PROFILE))
+    app.add_route(f"{XAPI_PREFIX}/activities", ActivitiesResource(statements))
+    app.add_route(f"{XAPI_PREFIX}/agents", AgentsResource())
     return app
 
 

@@ -9,8 +9,10 @@ models) extend this protocol, both stores and the contract suite together.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
+from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
 from lrs.store.models import Client, Lrs, Organisation
 
@@ -101,6 +103,31 @@ class Store(Protocol):
         self, lrs_id: str, activity_ids: Iterable[str]
     ) -> dict[str, dict[str, Any]]:
         """The canonical (merged) definitions of these activities, for those that have one."""
+        ...
+
+    def get_document(self, key: DocumentKey) -> Document | None:
+        """The document under this key, or None."""
+        ...
+
+    def list_document_ids(
+        self, scope: DocumentScope, since: datetime | None = None
+    ) -> list[tuple[str, datetime]]:
+        """``(document id, updated)`` of the scope's documents (updated after ``since``), by id.
+
+        A scope whose ``registration`` is None matches every registration.
+        """
+        ...
+
+    def write_document(self, key: DocumentKey, write: DocumentWrite, now: datetime) -> Document:
+        """Check the precondition and write, as one atomic step (``lrs.documents.rules``)."""
+        ...
+
+    def delete_document(self, key: DocumentKey, precondition: Precondition) -> bool:
+        """Delete one document if the precondition holds; False when there was none."""
+        ...
+
+    def delete_documents(self, scope: DocumentScope) -> int:
+        """Delete every document of the scope; the number deleted."""
         ...
 
     def reset(self) -> None:

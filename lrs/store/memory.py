@@ -15,11 +15,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
+from lrs.documents.rules import apply_write, check_precondition
 from lrs.errors import Conflict, NotFound
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
-from lrs.store.models import Client, Document, Lrs, Organisation
+from lrs.store.models import Client, Lrs, ModelDocument, Organisation
+
+
+def _document_slot(key: DocumentKey) -> tuple[str, str]:
+    return (key.scope.registration or "", key.document_id)
 
 
 @dataclass
@@ -66,9 +72,13 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._models: dict[str, dict[str, Document]] = defaultdict(dict)
+        self._models: dict[str, dict[str, ModelDocument]] = defaultdict(dict)
         self._client_ids_by_key: dict[str, str] = {}
         self._statements: dict[str, _Statements] = defaultdict(_Statements)
+        # (lrs_id, kind, activity_id, agent) -> (registration, document id) -> document
+        self._documents: dict[tuple[str, str, str, str], dict[tuple[str, str], Document]] = (
+            defaultdict(dict)
+        )
 
     def ping(self) -> None:
         """The memory store always answers."""
@@ -230,17 +240,67 @@ class MemoryStore:
                 if i in statements.definitions
             }
 
+    def get_document(self, key: DocumentKey) -> Document | None:
+        """The document under this key, or None."""
+        with self._lock:
+            return self._document_group(key.scope).get(_document_slot(key))
+
+    def list_document_ids(
+        self, scope: DocumentScope, since: datetime | None = None
+    ) -> list[tuple[str, datetime]]:
+        """The scope's document ids and update times, by id."""
+        with self._lock:
+            found = [
+                (document_id, document.updated)
+                for (registration, document_id), document in self._document_group(scope).items()
+                if (scope.registration is None or registration == scope.registration)
+                and (since is None or document.updated > since)
+            ]
+        return sorted(found)
+
+    def write_document(self, key: DocumentKey, write: DocumentWrite, now: datetime) -> Document:
+        """Apply the write under the store's lock."""
+        with self._lock:
+            group = self._document_group(key.scope)
+            document = apply_write(key, group.get(_document_slot(key)), write, now)
+            group[_document_slot(key)] = document
+            return document
+
+    def delete_document(self, key: DocumentKey, precondition: Precondition) -> bool:
+        """Delete one document if the precondition holds."""
+        with self._lock:
+            group = self._document_group(key.scope)
+            check_precondition(group.get(_document_slot(key)), precondition)
+            return group.pop(_document_slot(key), None) is not None
+
+    def delete_documents(self, scope: DocumentScope) -> int:
+        """Delete the scope's documents."""
+        with self._lock:
+            group = self._document_group(scope)
+            doomed = [
+                slot
+                for slot in group
+                if scope.registration is None or slot[0] == scope.registration
+            ]
+            for slot in doomed:
+                del group[slot]
+            return len(doomed)
+
     def reset(self) -> None:
         """Delete everything."""
         with self._lock:
             self._models.clear()
             self._client_ids_by_key.clear()
             self._statements.clear()
+            self._documents.clear()
+
+    def _document_group(self, scope: DocumentScope) -> dict[tuple[str, str], Document]:
+        return self._documents[(scope.lrs_id, scope.kind.value, scope.activity_id, scope.agent)]
 
     def close(self) -> None:
         """Nothing to release."""
 
-    def _insert(self, model: str, doc: Document) -> None:
+    def _insert(self, model: str, doc: ModelDocument) -> None:
         table = self._models[model]
         if doc["_id"] in table:
             raise Conflict(f"a {model} with _id {doc['_id']} already exists")

@@ -16,7 +16,7 @@ import orjson
 
 from lrs.timeutil import from_iso, to_iso
 
-Document = dict[str, Any]
+ModelDocument = dict[str, Any]
 
 
 def _optional_instant(value: object) -> datetime | None:
@@ -33,7 +33,7 @@ class Organisation:
     updated_at: datetime
     expiration: datetime | None = None
 
-    def to_document(self) -> Document:
+    def to_document(self) -> ModelDocument:
         """The stored document (Learning Locker's field names)."""
         return {
             "_id": self.id,
@@ -67,7 +67,7 @@ class Lrs:
     description: str = ""
     statement_count: int = 0
 
-    def to_document(self) -> Document:
+    def to_document(self) -> ModelDocument:
         """The stored document (Learning Locker's field names)."""
         return {
             "_id": self.id,
@@ -109,7 +109,7 @@ class Client:
     updated_at: datetime
     is_trusted: bool = True
 
-    def to_document(self) -> Document:
+    def to_document(self) -> ModelDocument:
         """The stored document. ``authority`` is a JSON string, as Learning Locker stores it."""
         return {
             "_id": self.id,

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
+from lrs.documents.rules import apply_write, check_precondition
 from lrs.errors import Conflict, NotFound, StoreUnavailable
 from lrs.migrate import require_head
 from lrs.statements.build import same_content
@@ -30,8 +32,14 @@ from lrs.statements.record import (
     StatementRecord,
     record_terms,
 )
-from lrs.store.models import Client, Document, Lrs, Organisation
-from lrs.store.schema import activity_definitions, models, statement_attachments, statements
+from lrs.store.models import Client, Lrs, ModelDocument, Organisation
+from lrs.store.schema import (
+    activity_definitions,
+    documents,
+    models,
+    statement_attachments,
+    statements,
+)
 from lrs.xapi.queriables import Queriables
 
 log = logging.getLogger(__name__)
@@ -299,12 +307,78 @@ class PostgresStore:
         with self._connect() as conn:
             return {row.activity_id: row.definition for row in conn.execute(query)}
 
+    def get_document(self, key: DocumentKey) -> Document | None:
+        """The document under this key, or None."""
+        with self._connect() as conn:
+            return self._select_document(conn, key)
+
+    def list_document_ids(
+        self, scope: DocumentScope, since: datetime | None = None
+    ) -> list[tuple[str, datetime]]:
+        """The scope's document ids and update times, by id."""
+        query = (
+            sa.select(documents.c.document_id, documents.c.updated)
+            .where(*_scope_conditions(scope))
+            .order_by(documents.c.document_id)
+        )
+        if since is not None:
+            query = query.where(documents.c.updated > since)
+        with self._connect() as conn:
+            return [(row.document_id, row.updated.astimezone(UTC)) for row in conn.execute(query)]
+
+    def write_document(self, key: DocumentKey, write: DocumentWrite, now: datetime) -> Document:
+        """Lock the key (even when no row exists yet), apply the rules, upsert."""
+        with self._transaction() as conn:
+            _lock_document_key(conn, key)
+            document = apply_write(key, self._select_document(conn, key), write, now)
+            values = {
+                "content": document.content,
+                "content_type": document.content_type,
+                "etag": document.etag,
+                "updated": document.updated,
+            }
+            conn.execute(
+                pg_insert(documents)
+                .values(**_key_values(key), **values)
+                .on_conflict_do_update(index_elements=list(_key_values(key)), set_=values)
+            )
+            return document
+
+    def delete_document(self, key: DocumentKey, precondition: Precondition) -> bool:
+        """Delete one document if the precondition holds."""
+        with self._transaction() as conn:
+            _lock_document_key(conn, key)
+            check_precondition(self._select_document(conn, key), precondition)
+            deleted = conn.execute(documents.delete().where(*_key_conditions(key)))
+            return deleted.rowcount > 0
+
+    def delete_documents(self, scope: DocumentScope) -> int:
+        """Delete the scope's documents."""
+        with self._transaction() as conn:
+            return conn.execute(documents.delete().where(*_scope_conditions(scope))).rowcount
+
     def reset(self) -> None:
         """Delete every row of every table."""
         with self._transaction() as conn:
             conn.execute(
-                sa.text("TRUNCATE models, statements, statement_attachments, activity_definitions")
+                sa.text(
+                    "TRUNCATE models, statements, statement_attachments, activity_definitions, "
+                    "documents"
+                )
             )
+
+    @staticmethod
+    def _select_document(conn: sa.Connection, key: DocumentKey) -> Document | None:
+        row = conn.execute(sa.select(documents).where(*_key_conditions(key))).first()
+        if row is None:
+            return None
+        return Document(
+            key=key,
+            content=bytes(row.content),
+            content_type=row.content_type,
+            etag=row.etag,
+            updated=row.updated.astimezone(UTC),
+        )
 
     @staticmethod
     def _select_records(
@@ -399,7 +473,7 @@ class PostgresStore:
 
     @staticmethod
     def _insert(
-        conn: sa.Connection, model: str, doc: Document, organisation_id: str | None
+        conn: sa.Connection, model: str, doc: ModelDocument, organisation_id: str | None
     ) -> None:
         statement = models.insert().values(
             model=model,
@@ -431,7 +505,7 @@ class PostgresStore:
             label = "store" if model == "lrs" else model
             raise NotFound(f"{label} {model_id} does not exist{where}")
 
-    def _get(self, model: str, model_id: str) -> Document | None:
+    def _get(self, model: str, model_id: str) -> ModelDocument | None:
         query = sa.select(models.c.doc).where(models.c.model == model, models.c.id == model_id)
         with self._connect() as conn:
             return conn.execute(query).scalar()
@@ -490,6 +564,40 @@ def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
         queriables=_queriables_from_json(row.queriables),
         voided=row.voided,
     )
+
+
+def _key_values(key: DocumentKey) -> dict[str, str]:
+    scope = key.scope
+    return {
+        "lrs_id": scope.lrs_id,
+        "kind": scope.kind.value,
+        "activity_id": scope.activity_id,
+        "agent": scope.agent,
+        "registration": scope.registration or "",
+        "document_id": key.document_id,
+    }
+
+
+def _key_conditions(key: DocumentKey) -> list[sa.ColumnElement[bool]]:
+    return [documents.c[name] == value for name, value in _key_values(key).items()]
+
+
+def _scope_conditions(scope: DocumentScope) -> list[sa.ColumnElement[bool]]:
+    conditions = [
+        documents.c.lrs_id == scope.lrs_id,
+        documents.c.kind == scope.kind.value,
+        documents.c.activity_id == scope.activity_id,
+        documents.c.agent == scope.agent,
+    ]
+    if scope.registration is not None:
+        conditions.append(documents.c.registration == scope.registration)
+    return conditions
+
+
+def _lock_document_key(conn: sa.Connection, key: DocumentKey) -> None:
+    """Serialise writers of one key for the transaction, whether or not its row exists yet."""
+    text = "\x1f".join(_key_values(key).values())
+    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(text, 0))))
 
 
 def _is_uuid(value: str) -> bool:

@@ -83,3 +83,20 @@ activity_definitions = sa.Table(
     sa.Column("definition", JSONB, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# xAPI documents: state (activity + agent + registration), activity profiles (activity) and
+# agent profiles (agent). Unused key parts are ''. Content is kept byte for byte.
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("kind", sa.Text(collation="C"), primary_key=True),
+    sa.Column("activity_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("agent", sa.Text(collation="C"), primary_key=True),
+    sa.Column("registration", sa.Text(collation="C"), primary_key=True),
+    sa.Column("document_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("etag", sa.Text, nullable=False),
+    sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+)

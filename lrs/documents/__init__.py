@@ -1,0 +1,1 @@
+"""xAPI documents (state, activity profiles, agent profiles): values, rules and use cases."""
