@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast migrate lint format pg pg-stop clean
+.PHONY: help install run test test-fast migrate lint format pg pg-stop clean conformance bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+.PHONY: bench
+bench: $(STAMP) ## benchmark statements POST/GET on a throwaway PostgreSQL and in memory (BENCH_* vars)
+	$(BIN)/python -m tests.bench.run
+
 pg: $(STAMP) ## start a throwaway PostgreSQL in .pg/ on port 5433 and print its URL
 	$(BIN)/lrs pg --dir .pg --port 5433
 
@@ -47,3 +51,6 @@ pg-stop: $(STAMP) ## stop the PostgreSQL that `make pg` started
 clean: ## remove the virtualenv, caches and the throwaway PostgreSQL data
 	-$(BIN)/lrs pg --dir .pg --port 5433 --stop 2>/dev/null
 	rm -rf $(VENV) .pg .pytest_cache .ruff_cache .hypothesis *.egg-info
+
+conformance: $(STAMP) ## run the ADL conformance suite (xAPI 1.0.3): make conformance CTS=/path/to/suite
+	$(BIN)/python -m tests.conformance.run_cts $(CTS)

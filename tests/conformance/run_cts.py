@@ -1,0 +1,104 @@
+"""Run the ADL LRS conformance suite (xAPI 1.0.3) against a freshly started lrs.
+
+Usage: ``python -m tests.conformance.run_cts /path/to/lrs-conformance-test-suite`` (what
+``make conformance CTS=...`` runs). The suite is a separate Node project: clone it and run
+``npm install`` in it first. The server is ``lrs serve`` on a free loopback port, in memory, or
+on ``LRS_DATABASE_URL`` when that is set (the database must be migrated and should be empty: the
+suite leaves its data behind). Prints the suite's summary and the failed tests; exits with the
+number of failures (capped at 100).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from lrs.throwaway_postgres import free_port
+
+KEY, SECRET = "conformance-key", "conformance-secret"
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("lrs serve exited before answering")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"lrs serve did not answer at {url}")
+
+
+def _failures(node: dict[str, Any], path: list[str]) -> list[str]:
+    children = node.get("tests") or []
+    if not children:
+        return (
+            [" > ".join([*path, node.get("title", "")])] if node.get("status") == "failed" else []
+        )
+    found: list[str] = []
+    for child in children:
+        found += _failures(child, [*path, node.get("title", "")] if node.get("title") else path)
+    return found
+
+
+def main(argv: list[str]) -> int:
+    """Start the server, run the suite, report."""
+    if len(argv) != 1 or not (Path(argv[0]) / "bin" / "console_runner.js").is_file():
+        print("usage: make conformance CTS=/path/to/lrs-conformance-test-suite (npm installed)")
+        return 2
+    suite = Path(argv[0]).resolve()
+    port = free_port()
+    env = {**os.environ, "LRS_HOST": "127.0.0.1", "LRS_PORT": str(port)}
+    env.update(LRS_BOOTSTRAP_KEY=KEY, LRS_BOOTSTRAP_SECRET=SECRET, LRS_LOG_LEVEL="warning")
+    lrs = str(Path(sys.executable).with_name("lrs"))
+    server = subprocess.Popen([lrs, "serve"], env=env, stdout=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}/data/xAPI"
+    try:
+        _wait_for(f"{endpoint}/about", server)
+        started = time.time()
+        subprocess.run(
+            [
+                "node",
+                "bin/console_runner.js",
+                "-e",
+                endpoint,
+                "-a",
+                "-u",
+                KEY,
+                "-p",
+                SECRET,
+                "-x",
+                "1.0.3",
+                "-z",
+            ],
+            cwd=suite,
+            check=False,
+            timeout=1800,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    logs = [p for p in glob.glob(str(suite / "logs" / "*.log")) if os.path.getmtime(p) >= started]
+    if not logs:
+        print("the suite wrote no log: it did not run")
+        return 100
+    report = json.loads(Path(max(logs, key=os.path.getmtime)).read_text())
+    failures = _failures(report.get("log", {}), [])
+    store = "PostgreSQL" if env.get("LRS_DATABASE_URL") else "memory"
+    print(f"\nstore: {store}; summary: {report.get('summary')}")
+    for failure in failures:
+        print(f"FAILED {failure}")
+    return min(len(failures), 100)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
