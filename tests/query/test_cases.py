@@ -1,0 +1,68 @@
+"""The hand-checked case tables, run on the Python evaluator and on PostgreSQL through sql.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lrs.query import evaluate
+from lrs.query.cursor import with_tiebreaker
+from lrs.query.parse import parse_filter, parse_sort
+from tests.query.cases import DOCS, FILTER_CASES, SORT_CASES, SORT_DOCS, TYPED_SORT_CASES
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def _label(case: tuple[dict[str, Any], list[str]]) -> str:
+    return repr(case[0])[:60]
+
+
+@pytest.mark.parametrize("case", FILTER_CASES, ids=_label)
+def test_filter_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
+    raw, expected = case
+    condition = parse_filter(raw)
+    assert [doc["_id"] for doc in DOCS if evaluate.matches(condition, doc)] == expected
+
+
+@pytest.mark.postgres
+def test_filters_in_postgres(pg: Any) -> None:
+    table, connection = pg
+    table.insert(connection, DOCS)
+    failures = []
+    for raw, expected in FILTER_CASES:
+        got = table.ids(connection, parse_filter(raw), with_tiebreaker(()))
+        if got != expected:
+            failures.append((raw, got, expected))
+    assert failures == []
+
+
+def _sorted_ids(sort_raw: dict[str, Any], docs: list[dict[str, Any]]) -> list[str]:
+    sort = with_tiebreaker(parse_sort(sort_raw))
+    return [doc["_id"] for doc in sorted(docs, key=lambda doc: evaluate.sort_key(sort, doc))]
+
+
+@pytest.mark.parametrize("case", SORT_CASES + TYPED_SORT_CASES, ids=_label)
+def test_sort_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
+    raw, expected = case
+    docs = SORT_DOCS if expected[0].startswith("s") else DOCS[-3:]
+    assert _sorted_ids(raw, docs) == expected
+
+
+@pytest.mark.postgres
+def test_sorts_in_postgres(pg: Any) -> None:
+    table, connection = pg
+    table.insert(connection, SORT_DOCS + DOCS[-3:])
+    failures = []
+    for raw, expected in SORT_CASES + TYPED_SORT_CASES:
+        prefix = expected[0][0]
+        only = parse_filter({"_id": {"$regex": f"^{prefix}"}})
+        if prefix == "d":
+            only = parse_filter({"_id": {"$in": ["d25", "d26", "d27"]}})
+        got = table.ids(connection, only, with_tiebreaker(parse_sort(raw)))
+        if got != expected:
+            failures.append((raw, got, expected))
+        reversed_ids = table.ids(connection, only, with_tiebreaker(parse_sort(raw)), reverse=True)
+        if reversed_ids != expected[::-1]:
+            failures.append(("reverse", raw, reversed_ids))
+    assert failures == []

@@ -1,0 +1,71 @@
+"""Projection shapes: inclusion, exclusion, through arrays, renames."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lrs.query.parse import parse_projection
+from lrs.query.projection import project
+
+DOC = {
+    "_id": "x1",
+    "statement": {
+        "actor": {"account": {"name": "123", "homePage": "http://h"}},
+        "verb": {"id": "http://v", "display": {"en": "did"}},
+        "object": {"id": "http://o"},
+        "context": {"contextActivities": {"parent": [{"id": "p1", "k": 1}, 7, {"k": 2}]}},
+    },
+    "timestamp": "t",
+    "list": [[{"a": 1, "b": 2}], {"a": 3}],
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({}, DOC),
+        ({"timestamp": 1}, {"_id": "x1", "timestamp": "t"}),
+        ({"timestamp": 1, "_id": 0}, {"timestamp": "t"}),
+        ({"_id": 0, "statement": 0, "list": 0}, {"timestamp": "t"}),
+        (
+            {"statement.context.contextActivities.parent.id": 1, "_id": 0},
+            {"statement": {"context": {"contextActivities": {"parent": [{"id": "p1"}, {}]}}}},
+        ),
+        (
+            {"statement.context.contextActivities.parent.k": 0, "statement.actor": 0},
+            {
+                **DOC,
+                "statement": {
+                    "verb": DOC["statement"]["verb"],
+                    "object": {"id": "http://o"},
+                    "context": {"contextActivities": {"parent": [{"id": "p1"}, 7, {}]}},
+                },
+            },
+        ),
+        ({"list.a": 1, "_id": 0}, {"list": [[{"a": 1}], {"a": 3}]}),
+        ({"timestamp.x": 1, "_id": 0}, {}),
+        (
+            {"userId": "$statement.actor.account.name", "statement.object.id": 1},
+            {"_id": "x1", "statement": {"object": {"id": "http://o"}}, "userId": "123"},
+        ),
+        (
+            {"ids": "$statement.context.contextActivities.parent.id", "_id": 0},
+            {"ids": ["p1"]},
+        ),
+        ({"nothing": "$statement.missing", "_id": 0}, {}),
+        ({"a.b": "$timestamp", "_id": 0}, {"a": {"b": "t"}}),
+        ({"statement": {"verb": {"id": 1}}, "_id": 0}, {"statement": {"verb": {"id": "http://v"}}}),
+        ({"statement.verb&46;x": 1}, {"_id": "x1", "statement": {}}),
+    ],
+    ids=lambda value: repr(value)[:50],
+)
+def test_project(raw: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert project(parse_projection(raw), DOC) == expected
+
+
+def test_project_does_not_modify_the_document() -> None:
+    before = repr(DOC)
+    project(parse_projection({"statement.verb.display": 0}), DOC)
+    assert repr(DOC) == before
