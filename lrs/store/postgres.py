@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every process bootstrapping one database.
 _BOOTSTRAP_LOCK_KEY = 0x6C72_7300
+_RETRIES = 4
 
 
 def _json_dumps(value: Any) -> str:
@@ -64,7 +66,11 @@ def create_engine(
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         connect_args={
-            "options": f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC"
+            # JIT compiles the jsonpath-heavy query-language SQL for seconds; plans here are
+            # index scans that never gain from it.
+            "options": (
+                f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC -c jit=off"
+            )
         },
     )
 
@@ -176,9 +182,28 @@ class PostgresStore:
         records: Sequence[StatementRecord],
         attachments: Sequence[AttachmentContent] = (),
     ) -> None:
-        """Plan the batch against what is stored, then write it in one transaction."""
+        """Plan the batch against what is stored, then write it in one transaction.
+
+        A transaction chosen as a deadlock victim is run again (a few times) before giving up.
+        """
+        for attempt in range(_RETRIES):
+            try:
+                self._insert_statements_once(lrs_id, records, attachments)
+                return
+            except _Retryable:
+                log.info("insert_statements retried after a deadlock (attempt %d)", attempt + 1)
+        raise StoreUnavailable("the database kept aborting the write (deadlocks); try again")
+
+    def _insert_statements_once(
+        self,
+        lrs_id: str,
+        records: Sequence[StatementRecord],
+        attachments: Sequence[AttachmentContent],
+    ) -> None:
         with self._transaction() as conn:
-            self._require(conn, "lrs", lrs_id, None)
+            # A plain existence check: a FOR SHARE lock here would be upgraded by the
+            # statementCount update below and deadlock concurrent batches.
+            self._require(conn, "lrs", lrs_id, None, lock=False)
             ids = [r.statement_id for r in records]
             wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
             stored = {
@@ -423,24 +448,44 @@ class PostgresStore:
     def _merge_definitions(
         conn: sa.Connection, lrs_id: str, definitions: dict[str, dict[str, Any]]
     ) -> None:
-        ids = sorted(definitions)  # one lock order for every writer: no deadlocks
-        conn.execute(
-            pg_insert(activity_definitions)
-            .values(updated_at=sa.func.now())
-            .on_conflict_do_nothing(),
-            [{"lrs_id": lrs_id, "activity_id": i, "definition": {}} for i in ids],
-        )
-        current = dict(
-            conn.execute(
+        """Merge new definitions in, locking only the rows that really change.
+
+        Most batches repeat definitions already merged, so the common path is one unlocked read;
+        hot activities then never serialise concurrent batches on their row locks.
+        """
+
+        def read(ids: list[str], lock: bool) -> dict[str, dict[str, Any]]:
+            query = (
                 sa.select(activity_definitions.c.activity_id, activity_definitions.c.definition)
                 .where(
                     activity_definitions.c.lrs_id == lrs_id,
                     activity_definitions.c.activity_id.in_(ids),
                 )
                 .order_by(activity_definitions.c.activity_id)
-                .with_for_update()
-            ).all()
+            )
+            return dict(conn.execute(query.with_for_update() if lock else query).tuples().all())
+
+        current = read(sorted(definitions), lock=False)
+        changing = sorted(
+            i
+            for i, new in definitions.items()
+            if merge_definition(current.get(i), new) != current.get(i)
         )
+        if not changing:
+            return
+        missing = [i for i in changing if i not in current]
+        if missing:
+            conn.execute(
+                pg_insert(activity_definitions)
+                .values(updated_at=sa.func.now())
+                .on_conflict_do_nothing(),
+                [{"lrs_id": lrs_id, "activity_id": i, "definition": {}} for i in missing],
+            )
+        locked = read(changing, lock=True)  # one lock order (sorted) for every writer
+        updates = [
+            {"b_activity_id": i, "b_definition": merge_definition(locked.get(i), definitions[i])}
+            for i in changing
+        ]
         conn.execute(
             activity_definitions.update()
             .where(
@@ -448,13 +493,7 @@ class PostgresStore:
                 activity_definitions.c.activity_id == sa.bindparam("b_activity_id"),
             )
             .values(definition=sa.bindparam("b_definition"), updated_at=sa.func.now()),
-            [
-                {
-                    "b_activity_id": i,
-                    "b_definition": merge_definition(current.get(i), definitions[i]),
-                }
-                for i in ids
-            ],
+            updates,
         )
 
     def close(self) -> None:
@@ -495,12 +534,19 @@ class PostgresStore:
 
     @staticmethod
     def _require(
-        conn: sa.Connection, model: str, model_id: str, organisation_id: str | None
+        conn: sa.Connection,
+        model: str,
+        model_id: str,
+        organisation_id: str | None,
+        *,
+        lock: bool = True,
     ) -> None:
         query = sa.select(models.c.id).where(models.c.model == model, models.c.id == model_id)
         if organisation_id is not None:
             query = query.where(models.c.organisation_id == organisation_id)
-        if conn.execute(query.with_for_update(read=True)).first() is None:
+        if lock:
+            query = query.with_for_update(read=True)
+        if conn.execute(query).first() is None:
             where = f" in organisation {organisation_id}" if organisation_id else ""
             label = "store" if model == "lrs" else model
             raise NotFound(f"{label} {model_id} does not exist{where}")
@@ -608,12 +654,20 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+class _Retryable(Exception):
+    """The transaction was aborted by a deadlock or a serialization failure: run it again."""
+
+
 @contextlib.contextmanager
 def _translated_errors() -> Iterator[None]:
     """Turn connection failures and timeouts into ``StoreUnavailable``."""
     try:
         yield
     except sa_exc.OperationalError as error:
+        if isinstance(
+            error.orig, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+        ):
+            raise _Retryable() from error
         log.warning("PostgreSQL unavailable: %s", error.orig)
         raise StoreUnavailable("the database is unavailable or the query timed out") from None
     except sa_exc.DBAPIError as error:
