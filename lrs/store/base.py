@@ -8,12 +8,14 @@ models) extend this protocol, both stores and the contract suite together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
+from lrs.query.ast import Filter
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
+from lrs.store.find import FindQuery
 from lrs.store.models import Client, Lrs, Organisation
 
 
@@ -71,6 +73,31 @@ class Store(Protocol):
     def add_tenant_if_empty(self, organisation: Organisation, lrs: Lrs, client: Client) -> bool:
         """Atomically add all three when no organisation exists yet; False (and no change) if any
         does. Concurrent callers on an empty store: exactly one succeeds."""
+        ...
+
+    def find_models(
+        self, model: str, organisation_id: str | None, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """A page of one model's documents (query view), within an organisation when given."""
+        ...
+
+    def count_models(self, model: str, organisation_id: str | None, condition: Filter) -> int:
+        """How many of one model's documents match, within an organisation when given."""
+        ...
+
+    def get_model(
+        self, model: str, organisation_id: str | None, model_id: str
+    ) -> dict[str, Any] | None:
+        """One document (query view) by ``_id``, within an organisation when given."""
+        ...
+
+    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        """Create or replace documents (each with ``_id``; ``organisation`` scopes it), all or
+        nothing. ``Conflict`` when a client's ``api.basic_key`` is taken by another client."""
+        ...
+
+    def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:
+        """Delete one document; False when there was none (in that organisation)."""
         ...
 
     def insert_statements(

@@ -8,9 +8,10 @@ from a single gunicorn worker.
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -18,10 +19,25 @@ from typing import Any
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
 from lrs.errors import Conflict, NotFound
+from lrs.query.ast import Filter
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
+from lrs.store.find import (
+    FindQuery,
+    count_in_memory,
+    find_in_memory,
+    model_query_view,
+    model_stored_form,
+)
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
+
+
+def _in_organisation(model: str, doc: Mapping[str, Any], organisation_id: str | None) -> bool:
+    if organisation_id is None:
+        return True
+    owner = doc["_id"] if model == "organisation" else doc.get("organisation")
+    return owner == organisation_id
 
 
 def _document_slot(key: DocumentKey) -> tuple[str, str]:
@@ -149,6 +165,70 @@ class MemoryStore:
             self.add_lrs(lrs)
             self.add_client(client)
             return True
+
+    def find_models(
+        self, model: str, organisation_id: str | None, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """A page of one model's documents by the reference semantics."""
+        with self._lock:
+            docs = self._scoped_views(model, organisation_id)
+        return find_in_memory(docs, query)
+
+    def count_models(self, model: str, organisation_id: str | None, condition: Filter) -> int:
+        """How many of one model's documents match."""
+        with self._lock:
+            docs = self._scoped_views(model, organisation_id)
+        return count_in_memory(docs, condition)
+
+    def get_model(
+        self, model: str, organisation_id: str | None, model_id: str
+    ) -> dict[str, Any] | None:
+        """One document by ``_id`` within the organisation."""
+        with self._lock:
+            doc = self._models[model].get(model_id)
+            if doc is None or not _in_organisation(model, doc, organisation_id):
+                return None
+            return model_query_view(copy.deepcopy(doc))
+
+    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        """Create or replace documents, all or nothing."""
+        stored = [model_stored_form(copy.deepcopy(dict(doc))) for doc in docs]
+        with self._lock:
+            table = self._models[model]
+            if model == "client":
+                keys = [doc["api"]["basic_key"] for doc in stored]
+                if len(set(keys)) != len(keys):
+                    raise Conflict("two clients in the request have the same api.basic_key")
+                for doc in stored:
+                    holder = self._client_ids_by_key.get(doc["api"]["basic_key"])
+                    if holder is not None and holder != doc["_id"]:
+                        raise Conflict("a client with this api.basic_key already exists")
+            for doc in stored:
+                previous = table.get(doc["_id"])
+                if model == "client":
+                    if previous is not None:
+                        self._client_ids_by_key.pop(previous["api"]["basic_key"], None)
+                    self._client_ids_by_key[doc["api"]["basic_key"]] = doc["_id"]
+                table[doc["_id"]] = doc
+
+    def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:
+        """Delete one document within the organisation."""
+        with self._lock:
+            table = self._models[model]
+            doc = table.get(model_id)
+            if doc is None or not _in_organisation(model, doc, organisation_id):
+                return False
+            del table[model_id]
+            if model == "client":
+                self._client_ids_by_key.pop(doc["api"]["basic_key"], None)
+            return True
+
+    def _scoped_views(self, model: str, organisation_id: str | None) -> list[dict[str, Any]]:
+        return [
+            model_query_view(copy.deepcopy(doc))
+            for doc in self._models[model].values()
+            if _in_organisation(model, doc, organisation_id)
+        ]
 
     def insert_statements(
         self,

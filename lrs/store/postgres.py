@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,8 @@ from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWr
 from lrs.documents.rules import apply_write, check_precondition
 from lrs.errors import Conflict, NotFound, StoreUnavailable
 from lrs.migrate import require_head
+from lrs.query import sql
+from lrs.query.ast import Filter
 from lrs.statements.build import same_content
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
@@ -33,6 +35,7 @@ from lrs.statements.record import (
     StatementRecord,
     record_terms,
 )
+from lrs.store.find import FindQuery, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
 from lrs.store.schema import (
     activity_definitions,
@@ -41,6 +44,7 @@ from lrs.store.schema import (
     statement_attachments,
     statements,
 )
+from lrs.timeutil import from_iso, utc_now
 from lrs.xapi.queriables import Queriables
 
 log = logging.getLogger(__name__)
@@ -175,6 +179,56 @@ class PostgresStore:
             self._add_lrs(conn, lrs)
             self._add_client(conn, client)
             return True
+
+    def find_models(
+        self, model: str, organisation_id: str | None, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """One SQL query through the query language's translator."""
+        statement = sa.select(models.c.doc, models.c.created_at, models.c.updated_at).where(
+            *_model_scope(model, organisation_id), sql.where(query.filter, MODEL_BINDING)
+        )
+        statement = _paged(statement, query, MODEL_BINDING)
+        with self._connect() as conn:
+            return [_model_view(row) for row in conn.execute(statement)]
+
+    def count_models(self, model: str, organisation_id: str | None, condition: Filter) -> int:
+        """``SELECT count(*)`` through the translator."""
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(models)
+            .where(*_model_scope(model, organisation_id), sql.where(condition, MODEL_BINDING))
+        )
+        with self._connect() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def get_model(
+        self, model: str, organisation_id: str | None, model_id: str
+    ) -> dict[str, Any] | None:
+        """One document by ``_id`` within the organisation."""
+        statement = sa.select(models.c.doc, models.c.created_at, models.c.updated_at).where(
+            *_model_scope(model, organisation_id), models.c.id == model_id
+        )
+        with self._connect() as conn:
+            row = conn.execute(statement).first()
+        return _model_view(row) if row is not None else None
+
+    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        """Upsert every document in one transaction."""
+        stored = [model_stored_form(dict(doc)) for doc in docs]
+        with self._transaction() as conn:
+            for doc in stored:
+                owner = doc["_id"] if model == "organisation" else doc.get("organisation")
+                self._upsert(conn, model, doc, owner)
+
+    def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:
+        """Delete one document within the organisation."""
+        with self._transaction() as conn:
+            deleted = conn.execute(
+                models.delete().where(
+                    *_model_scope(model, organisation_id), models.c.id == model_id
+                )
+            )
+            return deleted.rowcount > 0
 
     def insert_statements(
         self,
@@ -514,16 +568,38 @@ class PostgresStore:
     def _insert(
         conn: sa.Connection, model: str, doc: ModelDocument, organisation_id: str | None
     ) -> None:
-        statement = models.insert().values(
-            model=model,
-            id=doc["_id"],
-            organisation_id=organisation_id,
-            doc=doc,
-            created_at=sa.func.now(),
-            updated_at=sa.func.now(),
-        )
+        PostgresStore._upsert(conn, model, doc, organisation_id, replace=False)
+
+    @staticmethod
+    def _upsert(
+        conn: sa.Connection,
+        model: str,
+        doc: ModelDocument,
+        organisation_id: str | None,
+        *,
+        replace: bool = True,
+    ) -> None:
+        values = {
+            "model": model,
+            "id": doc["_id"],
+            "organisation_id": organisation_id,
+            "doc": doc,
+            "created_at": _instant(doc.get("createdAt")),
+            "updated_at": _instant(doc.get("updatedAt")),
+        }
+        statement = pg_insert(models).values(**values)
+        if replace:
+            statement = statement.on_conflict_do_update(
+                index_elements=[models.c.model, models.c.id],
+                set_={
+                    "organisation_id": statement.excluded.organisation_id,
+                    "doc": statement.excluded.doc,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
         try:
-            conn.execute(statement)
+            with conn.begin_nested():
+                conn.execute(statement)
         except sa_exc.IntegrityError as error:
             constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
             if constraint == "models_client_basic_key":
@@ -610,6 +686,50 @@ def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
         queriables=_queriables_from_json(row.queriables),
         voided=row.voided,
     )
+
+
+MODEL_BINDING = sql.TableBinding.of(
+    models.c.doc,
+    {
+        "_id": sql.TypedColumn(models.c.id, "text", nullable=False),
+        "createdAt": sql.TypedColumn(models.c.created_at, "timestamptz", nullable=False),
+        "updatedAt": sql.TypedColumn(models.c.updated_at, "timestamptz", nullable=False),
+    },
+)
+
+
+def _model_scope(model: str, organisation_id: str | None) -> list[sa.ColumnElement[bool]]:
+    conditions = [models.c.model == model]
+    if organisation_id is not None:
+        conditions.append(models.c.organisation_id == organisation_id)
+    return conditions
+
+
+def _model_view(row: sa.Row[Any]) -> dict[str, Any]:
+    view = dict(row.doc)
+    view["createdAt"] = row.created_at.astimezone(UTC)
+    view["updatedAt"] = row.updated_at.astimezone(UTC)
+    return view
+
+
+def _instant(value: object) -> datetime:
+    return from_iso(value) if isinstance(value, str) else utc_now()
+
+
+def _paged(
+    statement: sa.Select[Any], query: FindQuery, binding: sql.TableBinding
+) -> sa.Select[Any]:
+    """Keyset position, order, skip and limit of a find, in SQL."""
+    if query.position is not None:
+        statement = statement.where(
+            sql.keyset(query.sort, binding, query.position, after=not query.before)
+        )
+    statement = statement.order_by(*sql.order_by(query.sort, binding, reverse=query.before))
+    if query.skip:
+        statement = statement.offset(query.skip)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return statement
 
 
 def _key_values(key: DocumentKey) -> dict[str, str]:

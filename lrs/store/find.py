@@ -1,0 +1,79 @@
+"""Finding documents with the query language, the same way in both stores.
+
+``FindQuery`` is what the REST v2 and Connection APIs ask a store for: a filter, a sort that
+ends with ``_id`` (``cursor.with_tiebreaker``), and either ``skip`` or a keyset ``position``.
+``find_in_memory`` is the memory store's executor (``lrs.query.evaluate``, the reference
+semantics); the PostgreSQL store runs the same query through ``lrs.query.sql``.
+
+Documents are in their *query view*: JSON values, except that the instant fields a store keeps
+as typed columns (``createdAt``/``updatedAt`` of models; ``timestamp``/``stored`` of statements)
+are timezone-aware ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lrs.query import cursor, evaluate
+from lrs.query.ast import MATCH_ALL, Filter, Path, Sort, SortKey
+from lrs.query.ordering import SortValue
+from lrs.timeutil import from_iso, to_iso
+
+DEFAULT_SORT: Sort = (SortKey(Path(("_id",)), 1),)
+MODEL_INSTANT_FIELDS = ("createdAt", "updatedAt")
+
+
+@dataclass(frozen=True)
+class FindQuery:
+    """One page of documents.
+
+    ``position`` (from a cursor) selects the rows strictly after it in ``sort`` order or, with
+    ``before=True``, strictly before it; a ``before`` page is returned nearest-first (reverse
+    sort order), so the caller reverses it. ``limit`` None means no limit.
+    """
+
+    filter: Filter = MATCH_ALL
+    sort: Sort = DEFAULT_SORT
+    limit: int | None = None
+    skip: int = 0
+    position: tuple[SortValue, ...] | None = field(default=None)
+    before: bool = False
+
+
+def find_in_memory(docs: Iterable[Mapping[str, Any]], query: FindQuery) -> list[dict[str, Any]]:
+    """Filter, order, position, skip and limit ``docs`` by the reference semantics."""
+    matching = [dict(doc) for doc in docs if evaluate.matches(query.filter, doc)]
+    matching.sort(key=lambda doc: evaluate.sort_key(query.sort, doc), reverse=query.before)
+    if query.position is not None:
+        beyond = cursor.is_before if query.before else cursor.is_after
+        matching = [doc for doc in matching if beyond(query.sort, doc, query.position)]
+    end = None if query.limit is None else query.skip + query.limit
+    return matching[query.skip : end]
+
+
+def count_in_memory(docs: Iterable[Mapping[str, Any]], condition: Filter) -> int:
+    """How many ``docs`` match."""
+    return sum(1 for doc in docs if evaluate.matches(condition, doc))
+
+
+def model_query_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored model document with its ``createdAt``/``updatedAt`` as instants."""
+    view = dict(doc)
+    for name in MODEL_INSTANT_FIELDS:
+        value = view.get(name)
+        if isinstance(value, str):
+            view[name] = from_iso(value)
+    return view
+
+
+def model_stored_form(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of ``model_query_view``: instants back to ISO strings for storage."""
+    stored = dict(doc)
+    for name in MODEL_INSTANT_FIELDS:
+        value = stored.get(name)
+        if isinstance(value, datetime):
+            stored[name] = to_iso(value)
+    return stored
