@@ -16,6 +16,7 @@ from lrs.documents.service import DocumentService
 from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
 from lrs.resources.about import AboutResource
 from lrs.resources.client_info import ClientInfoResource
+from lrs.resources.connection import ConnectionResource
 from lrs.resources.health import HealthResource
 from lrs.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
 from lrs.resources.xapi_documents import (
@@ -97,6 +98,10 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
     app.add_route(f"{XAPI_PREFIX}/agents/profile", DocumentsResource(documents, AGENT_PROFILE))
     app.add_route(f"{XAPI_PREFIX}/activities", ActivitiesResource(statements))
     app.add_route(f"{XAPI_PREFIX}/agents", AgentsResource())
+    app.add_route(
+        "/api/connection/{model}",
+        ConnectionResource(store, default_size=10, max_size=settings.connection_max_page),
+    )
     return app
 
 

@@ -46,6 +46,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Most statements one GET /statements page returns (also the page size when `limit` "
         "is 0 or absent); the rest come through the `more` link.",
     ),
+    "LRS_CONNECTION_MAX_PAGE": (
+        "1000",
+        "Largest `first`/`last` the Connection API accepts (the default page is 10).",
+    ),
     "LRS_DB_POOL_SIZE": ("5", "PostgreSQL connections kept open per worker process."),
     "LRS_STATEMENT_TIMEOUT_MS": (
         "10000",
@@ -68,6 +72,7 @@ class Settings:
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
     xapi_max_limit: int = 500
+    connection_max_page: int = 1000
     db_pool_size: int = 5
     statement_timeout_ms: int = 10_000
     log_level: str = "info"
@@ -134,6 +139,7 @@ class Settings:
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
             xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 500, minimum=1) or 500,
+            connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
             db_pool_size=integer("LRS_DB_POOL_SIZE", 5, minimum=1) or 5,
             statement_timeout_ms=integer("LRS_STATEMENT_TIMEOUT_MS", 10_000, minimum=0) or 0,
             log_level=log_level,

@@ -179,6 +179,10 @@ class Projection:
     paths: tuple[Path, ...] = ()
     renames: tuple[tuple[Path, Path], ...] = ()
     include_id: bool = True
+    #: In an inclusion, sub-paths removed from an included path: ``{"statement.verb":
+    #: {"display": 0}, "statement.object.id": 1}`` (seed 001) keeps ``statement.verb`` without
+    #: ``display``. Each one's parent is in ``paths``.
+    trimmed: tuple[Path, ...] = ()
 
 
 KEEP_ALL = Projection(mode="exclude")

@@ -331,8 +331,10 @@ def _direction(raw: Any, *, where: str) -> int:
 def parse_projection(raw: Any) -> Projection:
     """Parse a projection: inclusion or exclusion (plus ``_id: 0``), ``"$path"`` renames.
 
-    Nested objects are flattened (``{"a": {"b": 1}}`` is ``{"a.b": 1}``). Mixing inclusion and
-    exclusion, path collisions, literal values and projection operators are refused.
+    Nested objects are flattened (``{"a": {"b": 1}}`` is ``{"a.b": 1}``). An exclusion below an
+    inclusion trims the included parent (``{"a": {"b": 0}, "c": 1}`` keeps ``a`` without ``b``,
+    and ``c``); other mixes of inclusion and exclusion, path collisions, literal values and
+    projection operators are refused.
     """
     if not isinstance(raw, dict):
         raise BadQuery("project must be a JSON object", field="project")
@@ -366,14 +368,27 @@ def parse_projection(raw: Any) -> Projection:
             id_included_explicitly = included
             continue
         (include if included else exclude).append(target)
+    trimmed: list[Path] = []
     if exclude and (include or renames):
-        raise BadQuery(
-            "project cannot mix inclusion and exclusion (except _id: 0)", field="project"
-        )
-    _check_collisions([*include, *exclude, *(target for target, _ in renames)])
+        # Seed 001's form: an exclusion nested in an inclusion keeps its parent minus itself.
+        if any(len(path.segments) < 2 for path in exclude):
+            raise BadQuery(
+                "project cannot mix inclusion and exclusion of top-level fields (except _id: 0)",
+                field="project",
+            )
+        trimmed, exclude = exclude, []
+        parents = list(dict.fromkeys(Path(path.segments[:-1]) for path in trimmed))
+        _check_collisions([*include, *parents, *(target for target, _ in renames)])
+        include = [*include, *parents]
+    else:
+        _check_collisions([*include, *exclude, *(target for target, _ in renames)])
     if include or renames or id_included_explicitly:
         return Projection(
-            mode="include", paths=tuple(include), renames=tuple(renames), include_id=include_id
+            mode="include",
+            paths=tuple(include),
+            renames=tuple(renames),
+            include_id=include_id,
+            trimmed=tuple(trimmed),
         )
     if not include_id:
         exclude.append(Path(("_id",)))

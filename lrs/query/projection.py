@@ -6,6 +6,8 @@
   ``{"a": [{"b": 1}, {}]}``.
   A scalar where the path needs an object is dropped.
 * Exclusion removes the named paths, through arrays, and keeps everything else.
+* An inclusion's ``trimmed`` paths are then removed from what it kept (seed 001's
+  ``{"statement.verb": {"display": 0}}`` inside an inclusion).
 * A rename ``{"userId": "$statement.actor.account.name"}`` sets the new path to the value at the
   source path, with aggregation path semantics (through an array: the array of the values found);
   a missing source sets nothing.
@@ -40,6 +42,8 @@ def project(projection: Projection, doc: Mapping[str, Any]) -> dict[str, Any]:
                 result[key] = value
             elif isinstance(value, Mapping | list | tuple):
                 result[key] = _include(value, subtree)
+    if projection.trimmed:
+        result = _exclude(result, _tree(projection.trimmed))
     for target, source in projection.renames:
         found = _get(doc, source.segments)
         if found is not _MISSING:

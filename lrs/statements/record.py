@@ -63,10 +63,19 @@ class StatementRecord:
     def to_document(self) -> dict[str, Any]:
         """Learning Locker's statement document (instants as ISO strings)."""
         return {
-            "_id": self.id,
-            "statement": self.statement,
+            **self.to_query_document(),
             "timestamp": to_iso(self.timestamp),
             "stored": to_iso(self.stored),
+        }
+
+    def to_query_document(self) -> dict[str, Any]:
+        """Learning Locker's statement document as the query language sees it: the top-level
+        ``timestamp`` and ``stored`` are instants (``datetime``)."""
+        return {
+            "_id": self.id,
+            "statement": self.statement,
+            "timestamp": self.timestamp,
+            "stored": self.stored,
             "organisation": self.organisation_id,
             "lrs_id": self.lrs_id,
             "client": self.client_id,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.query.ast import Filter
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
-from lrs.store.find import FindQuery
+from lrs.store.find import FindQuery, StatementScope
 from lrs.store.models import Client, Lrs, Organisation
 
 
@@ -112,6 +112,17 @@ class Store(Protocol):
         if an id repeats within the batch. Attachments are kept once per store by SHA-2. The
         store's ``statementCount`` grows by the number of statements actually added.
         """
+        ...
+
+    def find_statement_documents(
+        self, scope: StatementScope, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """A page of statement records in Learning Locker's document shape (query view:
+        ``timestamp``/``stored`` as instants), voided ones included, within the scope."""
+        ...
+
+    def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
+        """How many statement records in the scope match."""
         ...
 
     def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:

@@ -43,6 +43,16 @@ class FindQuery:
     before: bool = False
 
 
+@dataclass(frozen=True)
+class StatementScope:
+    """Which statements a caller may read: an organisation's, narrowed to one store (for a
+    store-bound client) and to one client's own (``statements/read/mine``)."""
+
+    organisation_id: str
+    lrs_id: str | None = None
+    client_id: str | None = None
+
+
 def find_in_memory(docs: Iterable[Mapping[str, Any]], query: FindQuery) -> list[dict[str, Any]]:
     """Filter, order, position, skip and limit ``docs`` by the reference semantics."""
     matching = [dict(doc) for doc in docs if evaluate.matches(query.filter, doc)]

@@ -25,6 +25,7 @@ from lrs.statements.plan import plan_insert
 from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
 from lrs.store.find import (
     FindQuery,
+    StatementScope,
     count_in_memory,
     find_in_memory,
     model_query_view,
@@ -265,6 +266,28 @@ class MemoryStore:
             for attachment in attachments:
                 statements.attachments.setdefault(attachment.sha2, attachment)
             lrs_doc["statementCount"] = lrs_doc.get("statementCount", 0) + len(plan.new_records)
+
+    def find_statement_documents(
+        self, scope: StatementScope, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """Scan the scope's statements with the reference semantics."""
+        return find_in_memory(self._statement_documents(scope), query)
+
+    def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
+        """Count the scope's matching statements."""
+        return count_in_memory(self._statement_documents(scope), condition)
+
+    def _statement_documents(self, scope: StatementScope) -> list[dict[str, Any]]:
+        with self._lock:
+            stores = [scope.lrs_id] if scope.lrs_id is not None else list(self._statements)
+            return [
+                record.to_query_document()
+                for lrs_id in stores
+                if lrs_id in self._statements
+                for record in self._statements[lrs_id].by_id.values()
+                if record.organisation_id == scope.organisation_id
+                and (scope.client_id is None or record.client_id == scope.client_id)
+            ]
 
     def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
         """The statement with this id in this store, or None."""

@@ -35,7 +35,7 @@ from lrs.statements.record import (
     StatementRecord,
     record_terms,
 )
-from lrs.store.find import FindQuery, model_stored_form
+from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
 from lrs.store.schema import (
     activity_definitions,
@@ -315,6 +315,27 @@ class PostgresStore:
                     ),
                     {"added": len(plan.new_records), "lrs_id": lrs_id},
                 )
+
+    def find_statement_documents(
+        self, scope: StatementScope, query: FindQuery
+    ) -> list[dict[str, Any]]:
+        """One SQL query over the statements table, through the query language's translator."""
+        statement = sa.select(statements).where(
+            *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
+        )
+        statement = _paged(statement, query, STATEMENT_BINDING)
+        with self._connect() as conn:
+            return [_record_from_row(row).to_query_document() for row in conn.execute(statement)]
+
+    def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
+        """``SELECT count(*)`` through the translator."""
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(statements)
+            .where(*_statement_scope(scope), sql.where(condition, STATEMENT_BINDING))
+        )
+        with self._connect() as conn:
+            return int(conn.execute(statement).scalar_one())
 
     def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
         """The statement with this id in this store, or None."""
@@ -696,6 +717,48 @@ MODEL_BINDING = sql.TableBinding.of(
         "updatedAt": sql.TypedColumn(models.c.updated_at, "timestamptz", nullable=False),
     },
 )
+
+
+# Learning Locker's statement document over the statements table: the instants, ids and flags
+# are typed columns, ``statement`` is mounted from its jsonb column, and the queriable arrays
+# come from the ``queriables`` column under Learning Locker's names.
+_QUERIABLE_NAMES = {
+    "agents": "agents",
+    "relatedAgents": "related_agents",
+    "verbs": "verbs",
+    "activities": "activities",
+    "relatedActivities": "related_activities",
+    "registrations": "registrations",
+}
+STATEMENT_BINDING = sql.TableBinding.of(
+    sa.func.jsonb_build_object(
+        *(
+            part
+            for name, column in _QUERIABLE_NAMES.items()
+            for part in (sa.literal(name), statements.c.queriables[column])
+        )
+    ),
+    {
+        "_id": sql.TypedColumn(statements.c.id, "text", nullable=False),
+        "timestamp": sql.TypedColumn(statements.c.timestamp, "timestamptz", nullable=False),
+        "stored": sql.TypedColumn(statements.c.stored, "timestamptz", nullable=False),
+        "voided": sql.TypedColumn(statements.c.voided, "boolean", nullable=False),
+        "organisation": sql.TypedColumn(statements.c.organisation_id, "text", nullable=False),
+        "lrs_id": sql.TypedColumn(statements.c.lrs_id, "text", nullable=False),
+        "client": sql.TypedColumn(statements.c.client_id, "text", nullable=False),
+        "hash": sql.TypedColumn(statements.c.hash, "text", nullable=False),
+        "statement": sql.TypedColumn(statements.c.statement, "jsonb", nullable=False),
+    },
+)
+
+
+def _statement_scope(scope: StatementScope) -> list[sa.ColumnElement[bool]]:
+    conditions = [statements.c.organisation_id == scope.organisation_id]
+    if scope.lrs_id is not None:
+        conditions.append(statements.c.lrs_id == scope.lrs_id)
+    if scope.client_id is not None:
+        conditions.append(statements.c.client_id == scope.client_id)
+    return conditions
 
 
 def _model_scope(model: str, organisation_id: str | None) -> list[sa.ColumnElement[bool]]:

@@ -194,7 +194,8 @@ def test_projections() -> None:
     ("raw", "named"),
     [
         ({"a": 1, "b": 0}, "mix"),
-        ({"userId": "$statement.actor.account.name", "statement.verb": {"display": 0}}, "mix"),
+        ({"userId": "$a.b", "statement": 0}, "mix"),
+        ({"statement.verb": {"display": 0}, "statement.verb.id": 1}, "collision"),
         ({"a": 1, "a.b": 1}, "collision"),
         ({"a": "literal"}, "literal"),
         ({"a": None}, "a"),

@@ -69,3 +69,30 @@ def test_project_does_not_modify_the_document() -> None:
     before = repr(DOC)
     project(parse_projection({"statement.verb.display": 0}), DOC)
     assert repr(DOC) == before
+
+
+def test_seed_001_projection_trims_an_included_parent() -> None:
+    projection = parse_projection(
+        {
+            "userId": "$statement.actor.account.name",
+            "statement.verb": {"display": 0},
+            "statement.object.id": 1,
+        }
+    )
+    doc = {
+        "_id": "x",
+        "statement": {
+            "actor": {"account": {"name": "123", "homePage": "http://www.example.org/user"}},
+            "verb": {"id": "http://www.example.org/verb", "display": {"en": "did"}},
+            "object": {"id": "http://www.example.org/activity", "objectType": "Activity"},
+        },
+        "stored": "2026-01-01T00:00:00.000Z",
+    }
+    assert project(projection, doc) == {
+        "_id": "x",
+        "statement": {
+            "verb": {"id": "http://www.example.org/verb"},
+            "object": {"id": "http://www.example.org/activity"},
+        },
+        "userId": "123",
+    }

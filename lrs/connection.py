@@ -1,0 +1,133 @@
+"""Connection pages (Learning Locker's Connection API, done right), independent of HTTP.
+
+``paginate`` turns ``first``/``after`` (forwards) or ``last``/``before`` (backwards) into keyset
+queries against any ``fetch`` (a store's find for one model and tenant). ``hasNextPage`` and
+``hasPreviousPage`` are true only when such a page exists; a cursor is only valid for the sort
+it was made with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lrs.errors import BadRequest
+from lrs.query.ast import KEEP_ALL, MATCH_ALL, Filter, Projection, Sort
+from lrs.query.cursor import cursor_for, decode_cursor
+from lrs.query.evaluate import sort_values
+from lrs.query.projection import project
+from lrs.store.find import DEFAULT_SORT, FindQuery
+from lrs.timeutil import to_iso
+
+Fetch = Callable[[FindQuery], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the client asked for (already parsed); ``sort`` must end with ``_id``."""
+
+    filter: Filter = MATCH_ALL
+    sort: Sort = DEFAULT_SORT
+    projection: Projection = KEEP_ALL
+    first: int | None = None
+    last: int | None = None
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One node and the cursor that points at it."""
+
+    cursor: str
+    node: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A connection page."""
+
+    edges: list[Edge]
+    has_next_page: bool
+    has_previous_page: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Seed 001's shape."""
+        return {
+            "edges": [{"cursor": edge.cursor, "node": edge.node} for edge in self.edges],
+            "pageInfo": {
+                "hasNextPage": self.has_next_page,
+                "hasPreviousPage": self.has_previous_page,
+                "startCursor": self.edges[0].cursor if self.edges else None,
+                "endCursor": self.edges[-1].cursor if self.edges else None,
+            },
+        }
+
+
+def paginate(fetch: Fetch, request: PageRequest, *, default_size: int, max_size: int) -> Page:
+    """One page, forwards (``first``/``after``) or backwards (``last``/``before``)."""
+    if request.first is not None and request.last is not None:
+        raise BadRequest("first and last cannot be given together", field="last")
+    if request.after is not None and request.before is not None:
+        raise BadRequest("after and before cannot be given together", field="before")
+    if request.before is not None and request.first is not None:
+        raise BadRequest("before pages backwards: use it with last, not first", field="first")
+    if request.after is not None and request.last is not None:
+        raise BadRequest("after pages forwards: use it with first, not last", field="last")
+    size = request.first if request.first is not None else request.last
+    size = default_size if size is None else size
+    if size > max_size:
+        raise BadRequest(f"first/last: at most {max_size} per page, not {size}", field="first")
+    backwards = request.before is not None or request.last is not None
+    sort = request.sort
+
+    def query(limit: int, position: Any = None, before: bool = False) -> list[dict[str, Any]]:
+        return fetch(
+            FindQuery(
+                filter=request.filter, sort=sort, limit=limit, position=position, before=before
+            )
+        )
+
+    def exists(row: Mapping[str, Any], before: bool) -> bool:
+        return bool(query(1, tuple(sort_values(sort, row)), before))
+
+    if not backwards:
+        position = _position(request.after, sort, "after")
+        rows = query(size + 1, position)
+        has_next = len(rows) > size
+        rows = rows[:size]
+        if rows:
+            has_previous = exists(rows[0], before=True)
+        else:
+            has_previous = position is not None and bool(query(1))
+    else:
+        position = _position(request.before, sort, "before")
+        rows = query(size + 1, position, before=True)
+        has_previous = len(rows) > size
+        rows = rows[:size][::-1]
+        if rows:
+            has_next = exists(rows[-1], before=False)
+        else:
+            has_next = position is not None and bool(query(1))
+    edges = [
+        Edge(cursor=cursor_for(sort, row), node=_render(project(request.projection, row)))
+        for row in rows
+    ]
+    return Page(edges=edges, has_next_page=has_next, has_previous_page=has_previous)
+
+
+def _position(token: str | None, sort: Sort, parameter: str) -> Any:
+    return None if token is None else decode_cursor(token, sort, parameter=parameter)
+
+
+def _render(value: Any) -> Any:
+    """Instants as Learning Locker writes them (ISO 8601, UTC, milliseconds)."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, dict):
+        return {key: _render(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item) for item in value]
+    return value

@@ -1,0 +1,131 @@
+"""``GET /api/connection/<model>``: cursor pages of statements or any REST v2 model (seed 001)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import orjson
+
+from lrs.auth import Principal
+from lrs.connection import PageRequest, paginate
+from lrs.errors import BadRequest, NotFound
+from lrs.query.cursor import with_tiebreaker
+from lrs.query.hints import parse_hint
+from lrs.query.parse import (
+    PLAIN,
+    STATEMENTS,
+    QuerySchema,
+    parse_filter,
+    parse_projection,
+    parse_sort,
+)
+from lrs.resources import xapi_params as p
+from lrs.scopes import Access
+from lrs.store.base import Store
+from lrs.store.find import FindQuery, StatementScope
+
+_PARAMS = ("filter", "sort", "project", "hint", "first", "last", "after", "before")
+# REST model name -> the name its documents are stored under.
+MODEL_NAMES = {
+    "client": "client",
+    "dashboard": "dashboard",
+    "download": "download",
+    "export": "export",
+    "journey": "journey",
+    "journeyprogress": "journeyprogress",
+    "organisation": "organisation",
+    "persona": "persona",
+    "personaidentifier": "personaidentifier",
+    "query": "query",
+    "role": "role",
+    "store": "lrs",
+    "lrs": "lrs",
+    "user": "user",
+    "visualisation": "visualisation",
+}
+
+
+class ConnectionResource:
+    """One route for every model; the model decides the scope it needs."""
+
+    access = {"GET": Access.AUTHENTICATED}
+
+    def __init__(self, store: Store, default_size: int, max_size: int) -> None:
+        self._store = store
+        self._default_size = default_size
+        self._max_size = max_size
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, model: str) -> None:
+        """A page of ``model``: ``{"edges": [...], "pageInfo": {...}}``."""
+        principal: Principal = req.context.principal
+        if model == "statement":
+            principal.require(Access.STATEMENTS_READ)
+            schema = STATEMENTS
+            scope = StatementScope(
+                organisation_id=principal.organisation.id,
+                lrs_id=principal.client.lrs_id,
+                client_id=principal.client.id if principal.reads_only_own_statements else None,
+            )
+
+            def fetch(query: FindQuery) -> list[dict[str, Any]]:
+                return self._store.find_statement_documents(scope, query)
+
+        elif model in MODEL_NAMES:
+            principal.require(Access.ADMIN)
+            schema = PLAIN
+            stored_name, organisation_id = MODEL_NAMES[model], principal.organisation.id
+
+            def fetch(query: FindQuery) -> list[dict[str, Any]]:
+                return [
+                    _without_secrets(doc)
+                    for doc in self._store.find_models(stored_name, organisation_id, query)
+                ]
+
+        else:
+            raise NotFound(f"no connection for model {model!r}")
+        params = p.single_valued_params(req, _PARAMS)
+        request = _page_request(params, schema)
+        page = paginate(fetch, request, default_size=self._default_size, max_size=self._max_size)
+        resp.data = orjson.dumps(page.to_json())
+        resp.content_type = falcon.MEDIA_JSON
+
+
+def _json_param(params: dict[str, str], name: str) -> Any:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest(f"{name}: must be URL-encoded JSON", field=name) from None
+
+
+def _page_request(params: dict[str, str], schema: QuerySchema) -> PageRequest:
+    raw_filter = _json_param(params, "filter")
+    raw_sort = _json_param(params, "sort")
+    raw_project = _json_param(params, "project")
+    raw_hint = _json_param(params, "hint")
+    if raw_hint is not None:
+        parse_hint(raw_hint)  # validated; never changes results
+    return PageRequest(
+        filter=parse_filter({} if raw_filter is None else raw_filter, schema),
+        sort=with_tiebreaker(parse_sort({"_id": 1} if raw_sort is None else raw_sort, schema)),
+        projection=parse_projection(raw_project)
+        if raw_project is not None
+        else PageRequest().projection,
+        first=p.non_negative_int(params, "first"),
+        last=p.non_negative_int(params, "last"),
+        after=params.get("after"),
+        before=params.get("before"),
+    )
+
+
+def _without_secrets(doc: dict[str, Any]) -> dict[str, Any]:
+    """Client secret hashes and user passwords never leave the server."""
+    api = doc.get("api")
+    if isinstance(api, dict) and "basic_secret_hash" in api:
+        doc = {**doc, "api": {k: v for k, v in api.items() if k != "basic_secret_hash"}}
+    if "password" in doc:
+        doc = {k: v for k, v in doc.items() if k != "password"}
+    return doc
