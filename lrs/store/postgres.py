@@ -18,6 +18,7 @@ import orjson
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
@@ -26,7 +27,6 @@ from lrs.errors import Conflict, NotFound, StoreUnavailable
 from lrs.migrate import require_head
 from lrs.query import sql
 from lrs.query.ast import Filter
-from lrs.statements.build import same_content
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
 from lrs.statements.record import (
@@ -263,11 +263,16 @@ class PostgresStore:
             stored = {
                 record.statement_id: record
                 for record in self._select_records(
-                    conn, statements.c.lrs_id == lrs_id, statements.c.statement_id.in_(wanted)
+                    conn,
+                    statements.c.lrs_id == lrs_id,
+                    statements.c.statement_id
+                    == sa.any_(sa.literal(wanted, ARRAY(UUID(as_uuid=False)))),
                 )
             }
             referencing = self._select_records(
-                conn, statements.c.lrs_id == lrs_id, statements.c.ref_target.in_(ids)
+                conn,
+                statements.c.lrs_id == lrs_id,
+                statements.c.ref_target == sa.any_(sa.literal(ids, ARRAY(UUID(as_uuid=False)))),
             )
             plan = plan_insert(records, stored, referencing)
             if plan.new_records:
@@ -381,7 +386,8 @@ class PostgresStore:
         if not wanted:
             return {}
         query = sa.select(statement_attachments).where(
-            statement_attachments.c.lrs_id == lrs_id, statement_attachments.c.sha2.in_(wanted)
+            statement_attachments.c.lrs_id == lrs_id,
+            statement_attachments.c.sha2 == sa.any_(sa.literal(wanted, ARRAY(sa.Text))),
         )
         with self._connect() as conn:
             return {
@@ -402,7 +408,7 @@ class PostgresStore:
             activity_definitions.c.activity_id, activity_definitions.c.definition
         ).where(
             activity_definitions.c.lrs_id == lrs_id,
-            activity_definitions.c.activity_id.in_(wanted),
+            activity_definitions.c.activity_id == sa.any_(sa.literal(wanted, ARRAY(sa.Text))),
         )
         with self._connect() as conn:
             return {row.activity_id: row.definition for row in conn.execute(query)}
@@ -494,30 +500,20 @@ class PostgresStore:
 
     @staticmethod
     def _insert_new(conn: sa.Connection, records: Sequence[StatementRecord]) -> None:
-        rows = [_record_row(record) for record in records]
-        inserted = set(
-            conn.execute(
-                pg_insert(statements)
-                .on_conflict_do_nothing(constraint="statements_lrs_statement_id")
-                .returning(statements.c.statement_id),
-                rows,
-            ).scalars()
-        )
-        # A concurrent batch stored some of these ids between our read and our write: the same
-        # content is fine (nothing changes), other content is a conflict like any other.
-        for record in records:
-            if record.statement_id in inserted:
-                continue
-            winner = conn.execute(
-                sa.select(statements.c.hash).where(
-                    statements.c.lrs_id == record.lrs_id,
-                    statements.c.statement_id == record.statement_id,
-                )
-            ).scalar()
-            if winner is None or not same_content(winner, record.hash):
-                raise Conflict(
-                    f"statement {record.statement_id} is already stored with different content"
-                )
+        """COPY the new rows in: far cheaper than a multi-row INSERT for whole batches.
+
+        The plan saw none of these ids stored; if a concurrent batch stored one since, the
+        unique key fails the COPY and the whole insert is planned and run again, which then
+        sees that statement (same content: nothing to do; other content: 409).
+        """
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        try:
+            with dbapi.cursor() as cursor, cursor.copy(_COPY_STATEMENTS) as copy:
+                for record in records:
+                    copy.write_row(_copy_row(record))
+        except psycopg.errors.UniqueViolation as error:
+            raise _Retryable() from error
 
     @staticmethod
     def _merge_definitions(
@@ -534,7 +530,7 @@ class PostgresStore:
                 sa.select(activity_definitions.c.activity_id, activity_definitions.c.definition)
                 .where(
                     activity_definitions.c.lrs_id == lrs_id,
-                    activity_definitions.c.activity_id.in_(ids),
+                    activity_definitions.c.activity_id == sa.any_(sa.literal(ids, ARRAY(sa.Text))),
                 )
                 .order_by(activity_definitions.c.activity_id)
             )
@@ -665,32 +661,52 @@ class PostgresStore:
 
 
 def _queriables_json(queriables: Queriables) -> dict[str, Any]:
-    return dataclasses.asdict(queriables)
+    return {name: getattr(queriables, name) for name in _QUERIABLE_FIELDS}
+
+
+_QUERIABLE_FIELDS = tuple(field.name for field in dataclasses.fields(Queriables))
+_COPY_COLUMNS = (
+    "lrs_id",
+    "id",
+    "statement_id",
+    "organisation_id",
+    "client_id",
+    "stored",
+    "timestamp",
+    "voided",
+    "voiding",
+    "ref_target",
+    "hash",
+    "terms",
+    "queriables",
+    "statement",
+)
+_COPY_STATEMENTS = f"COPY statements ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+
+
+def _copy_row(record: StatementRecord) -> tuple[Any, ...]:
+    return (
+        record.lrs_id,
+        record.id,
+        record.statement_id,
+        record.organisation_id,
+        record.client_id,
+        record.stored,
+        record.timestamp,
+        record.voided,
+        record.voiding,
+        record.ref_target,
+        record.hash,
+        list(record.terms),
+        orjson.dumps(_queriables_json(record.queriables)).decode(),
+        orjson.dumps(record.statement).decode(),
+    )
 
 
 def _queriables_from_json(data: dict[str, Any]) -> Queriables:
     return Queriables(
         **{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
     )
-
-
-def _record_row(record: StatementRecord) -> dict[str, Any]:
-    return {
-        "lrs_id": record.lrs_id,
-        "id": record.id,
-        "statement_id": record.statement_id,
-        "organisation_id": record.organisation_id,
-        "client_id": record.client_id,
-        "stored": record.stored,
-        "timestamp": record.timestamp,
-        "voided": record.voided,
-        "voiding": record.voiding,
-        "ref_target": record.ref_target,
-        "hash": record.hash,
-        "terms": list(record.terms),
-        "queriables": _queriables_json(record.queriables),
-        "statement": record.statement,
-    }
 
 
 def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
