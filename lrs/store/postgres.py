@@ -342,6 +342,31 @@ class PostgresStore:
         with self._connect() as conn:
             return int(conn.execute(statement).scalar_one())
 
+    def delete_statement_documents(self, scope: StatementScope, record_ids: Sequence[str]) -> int:
+        """Delete the scope's records with these ``_id``s and shrink their stores' counts, in
+        one transaction."""
+        if not record_ids:
+            return 0
+        with self._transaction() as conn:
+            rows = conn.execute(
+                statements.delete()
+                .where(*_statement_scope(scope), statements.c.id.in_(list(record_ids)))
+                .returning(statements.c.lrs_id)
+            ).all()
+            removed: dict[str, int] = {}
+            for row in rows:
+                removed[row.lrs_id] = removed.get(row.lrs_id, 0) + 1
+            for lrs_id, count in removed.items():
+                conn.execute(
+                    sa.text(
+                        "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
+                        "GREATEST(COALESCE((doc->>'statementCount')::bigint, 0) - :removed, 0))) "
+                        "WHERE model = 'lrs' AND id = :lrs_id"
+                    ),
+                    {"removed": count, "lrs_id": lrs_id},
+                )
+            return len(rows)
+
     def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
         """The statement with this id in this store, or None."""
         if not _is_uuid(statement_id):
@@ -764,6 +789,14 @@ STATEMENT_BINDING = sql.TableBinding.of(
         "client": sql.TypedColumn(statements.c.client_id, "text", nullable=False),
         "hash": sql.TypedColumn(statements.c.hash, "text", nullable=False),
         "statement": sql.TypedColumn(statements.c.statement, "jsonb", nullable=False),
+        "statement.verb.id": sql.TypedColumn(statements.c.verb_id, "text"),
+        "statement.object.id": sql.TypedColumn(statements.c.object_id, "text"),
+        "statement.actor.mbox": sql.TypedColumn(statements.c.actor_mbox, "text"),
+        "statement.actor.account.name": sql.TypedColumn(statements.c.actor_account_name, "text"),
+        "statement.actor.account.homePage": sql.TypedColumn(
+            statements.c.actor_account_homepage, "text"
+        ),
+        "statement.context.registration": sql.TypedColumn(statements.c.registration, "text"),
     },
 )
 
