@@ -114,8 +114,11 @@ class TableBinding:
         )
 
     def lookup(self, path: Path) -> tuple[TypedColumn, Path] | None:
-        """The typed column at ``path`` or at one of its ancestors, with the path it is at."""
-        for length in range(1, len(path.segments) + 1):
+        """The typed column at ``path`` or at its nearest ancestor, with the path it is at.
+
+        The most specific wins: ``statement.verb.id`` beats the ``statement`` mount above it.
+        """
+        for length in range(len(path.segments), 0, -1):
             prefix = Path(path.segments[:length])
             typed = self.typed.get(prefix)
             if typed is not None:
@@ -543,9 +546,14 @@ def order_by(sort: Sort, binding: TableBinding, *, reverse: bool = False) -> lis
     for key in sort:
         for atom in _key_atoms(binding, key.path, key.direction) or []:
             ascending = (atom.direction == 1) != reverse
-            clauses.append(
-                atom.expr.asc().nulls_first() if ascending else atom.expr.desc().nulls_last()
-            )
+            if atom.kind != "record" and not atom.nullable:
+                # No NULLS clause on a NOT NULL column, so the ORDER BY matches a plain
+                # btree index (ASC/DESC in any mix) and no Sort node is needed.
+                clauses.append(atom.expr.asc() if ascending else atom.expr.desc())
+            else:
+                clauses.append(
+                    atom.expr.asc().nulls_first() if ascending else atom.expr.desc().nulls_last()
+                )
     return clauses
 
 

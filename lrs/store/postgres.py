@@ -325,10 +325,7 @@ class PostgresStore:
         self, scope: StatementScope, query: FindQuery
     ) -> list[dict[str, Any]]:
         """One SQL query over the statements table, through the query language's translator."""
-        statement = sa.select(statements).where(
-            *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
-        )
-        statement = _paged(statement, query, STATEMENT_BINDING)
+        statement = statement_documents_query(scope, query)
         with self._connect() as conn:
             return [_record_from_row(row).to_query_document() for row in conn.execute(statement)]
 
@@ -799,6 +796,14 @@ STATEMENT_BINDING = sql.TableBinding.of(
         "statement.context.registration": sql.TypedColumn(statements.c.registration, "text"),
     },
 )
+
+
+def statement_documents_query(scope: StatementScope, query: FindQuery) -> sa.Select[Any]:
+    """The SELECT behind ``find_statement_documents`` (the EXPLAIN tests read its plan)."""
+    statement = sa.select(statements).where(
+        *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
+    )
+    return _paged(statement, query, STATEMENT_BINDING)
 
 
 def _statement_scope(scope: StatementScope) -> list[sa.ColumnElement[bool]]:
