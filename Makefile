@@ -38,7 +38,6 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-.PHONY: bench
 bench: $(STAMP) ## benchmark statements POST/GET on a throwaway PostgreSQL and in memory (BENCH_* vars)
 	$(BIN)/python -m tests.bench.run
 

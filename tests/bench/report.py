@@ -1,0 +1,198 @@
+"""Figures, their targets, the printed report and the JSON results file.
+
+A section (statements now; documents and the Connection API later) produces ``Figure`` rows per
+store; ``print_section`` prints them as one table per store with PASS/MISS against each target,
+and ``write_json`` saves them under ``bench-results/``. A MISS is reported, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "bench-results"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile (0..1) by linear interpolation between closest ranks."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A threshold on one figure: ``value >= minimum`` or ``value <= maximum``."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
+    on: str = "value"  # which figure it applies to: "value" or "p95"
+    aim: float | None = None  # a stretch goal, shown but not judged
+
+    def passes(self, value: float) -> bool:
+        """True when ``value`` meets the target."""
+        if math.isnan(value):
+            return False
+        if self.minimum is not None and value < self.minimum:
+            return False
+        return not (self.maximum is not None and value > self.maximum)
+
+    def describe(self) -> str:
+        """``>= 5,000 st/s (aim 10,000)`` or ``p95 <= 20 ms``."""
+        label = "" if self.on == "value" else f"{self.on} "
+        if self.minimum is not None:
+            text = f"{label}>= {self.minimum:,.0f} {self.unit}"
+        else:
+            text = f"{label}<= {self.maximum:,.0f} {self.unit}"
+        if self.aim is not None:
+            text += f" (aim {self.aim:,.0f})"
+        return text.strip()
+
+
+@dataclass
+class Figure:
+    """One measured line: a rate and/or latency percentiles, and the target it is judged by."""
+
+    name: str
+    value: float | None = None  # e.g. statements per second
+    unit: str = ""
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    target: Target | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    # CPU per request (a batch for POSTs) of the server's and the database's processes
+    server_cpu_ms: float | None = None
+    database_cpu_ms: float | None = None
+
+    @property
+    def p50_ms(self) -> float | None:
+        """Median latency."""
+        return percentile(self.latencies_ms, 0.50) if self.latencies_ms else None
+
+    @property
+    def p95_ms(self) -> float | None:
+        """95th percentile latency."""
+        return percentile(self.latencies_ms, 0.95) if self.latencies_ms else None
+
+    @property
+    def judged(self) -> float | None:
+        """The number the target applies to."""
+        if self.target is None:
+            return None
+        return self.p95_ms if self.target.on == "p95" else self.value
+
+    @property
+    def verdict(self) -> str:
+        """PASS, MISS, or empty when there is no target."""
+        judged = self.judged
+        if self.target is None or judged is None:
+            return ""
+        return "PASS" if self.target.passes(judged) else "MISS"
+
+    def to_json(self) -> dict[str, Any]:
+        """The figure without its raw latencies."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "requests": len(self.latencies_ms),
+            "p50_ms": self.p50_ms,
+            "p95_ms": self.p95_ms,
+            "max_ms": max(self.latencies_ms) if self.latencies_ms else None,
+            "target": asdict(self.target) if self.target else None,
+            "target_text": self.target.describe() if self.target else None,
+            "verdict": self.verdict or None,
+            "server_cpu_ms_per_request": self.server_cpu_ms,
+            "database_cpu_ms_per_request": self.database_cpu_ms,
+            "details": self.details,
+        }
+
+
+@dataclass
+class StoreReport:
+    """A section's figures for one store, with what the run was like."""
+
+    store: str
+    title: str
+    figures: list[Figure] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """For the results file."""
+        return {
+            "store": self.store,
+            "title": self.title,
+            "facts": self.facts,
+            "figures": [figure.to_json() for figure in self.figures],
+            "error": self.error,
+        }
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def format_store(report: StoreReport) -> str:
+    """One store's table."""
+    lines = [f"== {report.title} =="]
+    for key, value in report.facts.items():
+        lines.append(f"   {key}: {value}")
+    header = (
+        f"   {'figure':<46} {'value':>11} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms lrs+pg':>14}  "
+        f"{'target':<27} result"
+    )
+    lines += ["", header, "   " + "-" * (len(header) - 3)]
+    for figure in report.figures:
+        value = f"{_number(figure.value, 0)} {figure.unit}" if figure.value is not None else ""
+        target = figure.target.describe() if figure.target else ""
+        cpu = ""
+        if figure.server_cpu_ms is not None:
+            cpu = _number(figure.server_cpu_ms)
+            if figure.database_cpu_ms is not None:
+                cpu += f"+{_number(figure.database_cpu_ms)}"
+        lines.append(
+            f"   {figure.name:<46} {value:>11} {_number(figure.p50_ms):>7} "
+            f"{_number(figure.p95_ms):>7} {cpu:>14}  {target:<27} {figure.verdict}"
+        )
+    if report.error:
+        lines += ["", "   ERROR: " + report.error.replace("\n", "\n          ")]
+    return "\n".join(lines)
+
+
+def print_section(section: str, reports: Sequence[StoreReport], notes: Sequence[str] = ()) -> None:
+    """Print every store's table of one section, then a one-line summary."""
+    print()
+    print(f"######## {section} ########")
+    for report in reports:
+        print()
+        print(format_store(report))
+    verdicts = [f.verdict for r in reports for f in r.figures if f.verdict]
+    misses = verdicts.count("MISS")
+    errors = sum(1 for r in reports if r.error)
+    print()
+    for note in notes:
+        print(f"note: {note}")
+    print(
+        f"{section}: {verdicts.count('PASS')} PASS, {misses} MISS"
+        + (f", {errors} store(s) with ERRORS" if errors else "")
+    )
+
+
+def write_json(name: str, payload: dict[str, Any]) -> Path:
+    """Write ``bench-results/<name>.json`` and return its path."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    return path

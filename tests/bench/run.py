@@ -1,0 +1,91 @@
+"""``make bench``: run the benchmark sections, print the report, write ``bench-results/``.
+
+Usage: ``python -m tests.bench.run [--stores postgres,memory] [--statements N] ...`` (``--help``
+lists every option and its ``BENCH_*`` variable). Exits 0 when every measurement was made, MISSes
+included; 1 when a section errored (a non-200 response, a wrong answer, a server that did not
+start); 130 on Ctrl-C. Servers and clusters are stopped on every way out.
+
+A section is a module with ``NAME``, ``NOTES`` and ``run(options, work_dir) -> [StoreReport]``;
+add it to ``SECTIONS`` (later: documents, Connection API pages).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from tests.bench import bench_statements
+from tests.bench.options import Options, parse_options, progress
+from tests.bench.report import print_section, write_json
+from tests.bench.server import work_directory
+
+SECTIONS: dict[str, ModuleType] = {bench_statements.NAME: bench_statements}
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPOSITORY), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit or None,
+    }
+
+
+def run_section(module: ModuleType, options: Options) -> bool:
+    """Run one section, print and save its report; True when no store errored."""
+    with work_directory() as work_dir:
+        reports = module.run(options, work_dir)
+    print_section(module.NAME, reports, module.NOTES)
+    path = write_json(
+        module.NAME,
+        {
+            "section": module.NAME,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "options": options.to_json(),
+            "notes": list(module.NOTES),
+            "stores": {report.store: report.to_json() for report in reports},
+        },
+    )
+    print(f"{module.NAME}: figures written to {path.relative_to(REPOSITORY)}")
+    return not any(report.error for report in reports)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    options = parse_options(argv, list(SECTIONS))
+    progress(
+        f"sections {','.join(options.sections)}; stores {','.join(options.stores)}; "
+        f"{options.statements:,} statements (PostgreSQL), {options.memory_statements:,} (memory)"
+    )
+    ok = True
+    try:
+        for name in options.sections:
+            ok = run_section(SECTIONS[name], options) and ok
+    except KeyboardInterrupt:
+        progress("interrupted; servers and clusters are stopped")
+        return 130
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
