@@ -14,10 +14,12 @@ import orjson
 from lrs import alternate_syntax, http_errors
 from lrs.documents.service import DocumentService
 from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
+from lrs.models.service import ModelService
 from lrs.resources.about import AboutResource
 from lrs.resources.client_info import ClientInfoResource
 from lrs.resources.connection import ConnectionResource
 from lrs.resources.health import HealthResource
+from lrs.resources.rest_models import add_routes as add_rest_model_routes
 from lrs.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
 from lrs.resources.xapi_documents import (
     ACTIVITY_PROFILE,
@@ -74,7 +76,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
             falcon.CORSMiddleware(allow_origins="*", expose_headers=_CORS_EXPOSED),
             XapiProtocol(),
             BodySizeLimit(settings.max_body_bytes),
-            Authentication(store),
+            Authentication(store, cache_seconds=settings.auth_cache_seconds),
         ],
     )
     handler = _json_handler()
@@ -102,6 +104,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
         "/api/connection/{model}",
         ConnectionResource(store, default_size=10, max_size=settings.connection_max_page),
     )
+    add_rest_model_routes(app, ModelService(store), max_limit=settings.rest_max_limit)
     return app
 
 

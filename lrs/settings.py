@@ -50,6 +50,15 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "1000",
         "Largest `first`/`last` the Connection API accepts (the default page is 10).",
     ),
+    "LRS_REST_MAX_LIMIT": (
+        "1000",
+        "Largest `limit` REST v2 listings accept (400 above it; the default page is 100).",
+    ),
+    "LRS_AUTH_CACHE_SECONDS": (
+        "5",
+        "How long verified credentials are reused without asking the store again (per worker; "
+        "a revoked or changed client stops working within this time). 0 turns it off.",
+    ),
     "LRS_DB_POOL_SIZE": ("5", "PostgreSQL connections kept open per worker process."),
     "LRS_STATEMENT_TIMEOUT_MS": (
         "10000",
@@ -73,6 +82,8 @@ class Settings:
     max_body_bytes: int = 20 * 1024 * 1024
     xapi_max_limit: int = 500
     connection_max_page: int = 1000
+    rest_max_limit: int = 1000
+    auth_cache_seconds: int = 5
     db_pool_size: int = 5
     statement_timeout_ms: int = 10_000
     log_level: str = "info"
@@ -140,6 +151,8 @@ class Settings:
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
             xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 500, minimum=1) or 500,
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
+            rest_max_limit=integer("LRS_REST_MAX_LIMIT", 1000, minimum=1) or 1000,
+            auth_cache_seconds=integer("LRS_AUTH_CACHE_SECONDS", 5, minimum=0) or 0,
             db_pool_size=integer("LRS_DB_POOL_SIZE", 5, minimum=1) or 5,
             statement_timeout_ms=integer("LRS_STATEMENT_TIMEOUT_MS", 10_000, minimum=0) or 0,
             log_level=log_level,

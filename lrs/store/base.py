@@ -14,7 +14,12 @@ from typing import Any, Protocol
 
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.query.ast import Filter
-from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
+from lrs.statements.record import (
+    AttachmentContent,
+    ListedStatement,
+    StatementQuery,
+    StatementRecord,
+)
 from lrs.store.find import FindQuery, StatementScope
 from lrs.store.models import Client, Lrs, Organisation
 
@@ -125,11 +130,17 @@ class Store(Protocol):
         """How many statement records in the scope match."""
         ...
 
+    def delete_statement_documents(self, scope: StatementScope, record_ids: Sequence[str]) -> int:
+        """Delete the statement records with these ``_id``s within the scope (REST v2
+        ``DELETE /api/v2/statement/:id``); each store's ``statementCount`` shrinks accordingly.
+        Returns how many were deleted."""
+        ...
+
     def get_statement(self, lrs_id: str, statement_id: str) -> StatementRecord | None:
         """The statement with this id (voided or not) in this store, or None."""
         ...
 
-    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+    def find_statements(self, query: StatementQuery) -> list[ListedStatement]:
         """Up to ``query.limit`` unvoided statements matching the query, in its order."""
         ...
 

@@ -22,7 +22,12 @@ from lrs.errors import Conflict, NotFound
 from lrs.query.ast import Filter
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
-from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
+from lrs.statements.record import (
+    AttachmentContent,
+    ListedStatement,
+    StatementQuery,
+    StatementRecord,
+)
 from lrs.store.find import (
     FindQuery,
     StatementScope,
@@ -63,6 +68,14 @@ class _Statements:
                 self.referencing[record.ref_target].add(record.statement_id)
         self.by_id[record.statement_id] = record
         self.terms[record.statement_id] = frozenset(record.terms)
+
+    def remove(self, record: StatementRecord) -> None:
+        """Forget one record (REST v2 statement deletion)."""
+        del self.by_id[record.statement_id]
+        self.terms.pop(record.statement_id, None)
+        self.order.remove((record.stored, record.id, record.statement_id))
+        if record.ref_target is not None:
+            self.referencing.get(record.ref_target, set()).discard(record.statement_id)
 
     def walk(self, query: StatementQuery) -> Iterator[StatementRecord]:
         """Records in the query's order, starting after its keyset position."""
@@ -277,6 +290,30 @@ class MemoryStore:
         """Count the scope's matching statements."""
         return count_in_memory(self._statement_documents(scope), condition)
 
+    def delete_statement_documents(self, scope: StatementScope, record_ids: Sequence[str]) -> int:
+        """Delete the scope's records with these ``_id``s and shrink their stores' counts."""
+        wanted = set(record_ids)
+        deleted = 0
+        with self._lock:
+            for lrs_id, statements in self._statements.items():
+                if scope.lrs_id is not None and lrs_id != scope.lrs_id:
+                    continue
+                doomed = [
+                    record
+                    for record in statements.by_id.values()
+                    if record.id in wanted
+                    and record.organisation_id == scope.organisation_id
+                    and (scope.client_id is None or record.client_id == scope.client_id)
+                ]
+                for record in doomed:
+                    statements.remove(record)
+                lrs_doc = self._models["lrs"].get(lrs_id)
+                if doomed and lrs_doc is not None:
+                    count = lrs_doc.get("statementCount", 0) - len(doomed)
+                    lrs_doc["statementCount"] = max(count, 0)
+                deleted += len(doomed)
+        return deleted
+
     def _statement_documents(self, scope: StatementScope) -> list[dict[str, Any]]:
         with self._lock:
             stores = [scope.lrs_id] if scope.lrs_id is not None else list(self._statements)
@@ -295,10 +332,10 @@ class MemoryStore:
             statements = self._statements.get(lrs_id)
             return statements.by_id.get(statement_id.lower()) if statements else None
 
-    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+    def find_statements(self, query: StatementQuery) -> list[ListedStatement]:
         """Walk the store's ordered statements, keeping the matching ones."""
         wanted = frozenset(query.filter.terms())
-        page: list[StatementRecord] = []
+        page: list[ListedStatement] = []
         with self._lock:
             statements = self._statements.get(query.lrs_id)
             if statements is None or query.limit <= 0:
@@ -316,7 +353,7 @@ class MemoryStore:
                     or not wanted <= statements.terms[record.statement_id]
                 ):
                     continue
-                page.append(record)
+                page.append(record.listed())
                 if len(page) >= query.limit:
                     break
         return page
