@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -76,3 +81,38 @@ def authenticate(store: Store, header: str | None, now: datetime) -> Principal:
     if organisation.expiration is not None and organisation.expiration <= now:
         raise Forbidden("this client's organisation has expired")
     return Principal(client=client, organisation=organisation, lrs=lrs)
+
+
+class PrincipalCache:
+    """Verified credentials, remembered for a few seconds so a busy client costs no store
+    lookups per request.
+
+    Entries are keyed by an HMAC of key and secret under a random per-process key, so the clear
+    secret is never kept. A revoked, disabled or changed client stops working within ``ttl``
+    seconds; ``ttl`` 0 turns the cache off.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._pepper = secrets.token_bytes(32)
+        self._entries: dict[bytes, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, store: Store, header: str | None, now: datetime) -> Principal:
+        """``authenticate``, answered from the cache while an entry is fresh."""
+        if self._ttl <= 0:
+            return authenticate(store, header, now)
+        key, secret = parse_basic(header)
+        fingerprint = hmac.new(self._pepper, f"{key}\x00{secret}".encode(), hashlib.sha256).digest()
+        clock = time.monotonic()
+        with self._lock:
+            cached = self._entries.get(fingerprint)
+        if cached is not None and cached[0] > clock:
+            return cached[1]
+        principal = authenticate(store, header, now)
+        with self._lock:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[fingerprint] = (clock + self._ttl, principal)
+        return principal

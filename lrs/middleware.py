@@ -19,7 +19,7 @@ from typing import Any
 import falcon
 
 from lrs.alternate_syntax import ERROR_KEY as ALTERNATE_SYNTAX_ERROR
-from lrs.auth import authenticate
+from lrs.auth import PrincipalCache
 from lrs.errors import BadRequest, PayloadTooLarge
 from lrs.scopes import Access
 from lrs.store.base import Store
@@ -47,9 +47,16 @@ class BodySizeLimit:
 class Authentication:
     """Authenticate every request to a resource that is not ``auth_exempt``, check its access."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        cache_seconds: float = 0,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._cache = PrincipalCache(cache_seconds)
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
@@ -59,7 +66,9 @@ class Authentication:
             return
         if req.method == "OPTIONS":
             return
-        principal = authenticate(self._store, req.get_header("Authorization"), self._clock())
+        principal = self._cache.authenticate(
+            self._store, req.get_header("Authorization"), self._clock()
+        )
         access_map: dict[str, Access] = getattr(resource, "access", {})
         principal.require(access_map.get(req.method, Access.ADMIN))
         req.context.principal = principal

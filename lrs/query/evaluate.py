@@ -233,7 +233,14 @@ class _Descending:
 
 def sort_key(sort: Sort, doc: Any) -> tuple[SortValue | _Descending, ...]:
     """A key for :func:`sorted` that orders documents as MongoDB sorts them."""
+    return position_key(sort, sort_values(sort, doc))
+
+
+def position_key(
+    sort: Sort, position: tuple[SortValue, ...]
+) -> tuple[SortValue | _Descending, ...]:
+    """The :func:`sort_key` of a position (a cursor's values), comparable with documents' keys."""
     return tuple(
         value if key.direction == 1 else _Descending(value)
-        for key, value in zip(sort, sort_values(sort, doc), strict=True)
+        for key, value in zip(sort, position, strict=True)
     )

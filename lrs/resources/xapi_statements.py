@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.utils import format_datetime
 from typing import Any
 
@@ -12,7 +13,11 @@ from lrs.errors import BadRequest
 from lrs.resources import xapi_params as p
 from lrs.scopes import Access
 from lrs.statements.more import decode_more, encode_more
-from lrs.statements.record import StatementFilter, StatementQuery, StatementRecord
+from lrs.statements.record import (
+    ListedStatement,
+    StatementFilter,
+    StatementQuery,
+)
 from lrs.statements.service import StatementService
 from lrs.xapi.attachments import (
     AttachmentPart,
@@ -21,6 +26,7 @@ from lrs.xapi.attachments import (
 from lrs.xapi.formats import format_statement
 from lrs.xapi.intake import read_statements
 from lrs.xapi.languages import parse_accept_language
+from lrs.xapi.queriables import compute_queriables
 
 _SINGLE = ("statementId", "voidedStatementId")
 _FILTERS = (
@@ -107,7 +113,7 @@ class StatementsResource:
         output = _Output.from_params(req, params)
         record = self._service.get(req.context.principal, statement_id, voided=voided)
         resp.set_header("Last-Modified", format_datetime(record.stored, usegmt=True))
-        self._render(req, resp, [record], output, lambda statements: statements[0])
+        self._render(req, resp, [record.listed()], output, lambda statements: statements[0])
 
     def _get_more(self, req: falcon.Request, resp: falcon.Response, params: dict[str, str]) -> None:
         if len(params) > 1:
@@ -162,7 +168,7 @@ class StatementsResource:
         self,
         req: falcon.Request,
         resp: falcon.Response,
-        records: list[StatementRecord],
+        records: Sequence[ListedStatement],
         output: _Output,
         shape: Any,
     ) -> None:
@@ -170,7 +176,11 @@ class StatementsResource:
         definitions: dict[str, dict[str, Any]] = {}
         if output.format == "canonical":
             activity_ids = list(
-                {i for record in records for i in record.queriables.related_activities}
+                {
+                    i
+                    for record in records
+                    for i in compute_queriables(record.statement).related_activities
+                }
             )
             definitions = self._service.activity_definitions(principal, activity_ids)
         statements = [

@@ -51,14 +51,9 @@ class StatementRecord:
         """Every lookup term of this record (see the module docstring)."""
         return record_terms(self.queriables)
 
-    @property
-    def attachment_hashes(self) -> tuple[str, ...]:
-        """SHA-2 hashes of this statement's attachments that have no ``fileUrl``-only form."""
-        return tuple(
-            attachment["sha2"]
-            for attachment in self.statement.get("attachments") or ()
-            if isinstance(attachment, Mapping) and "sha2" in attachment
-        )
+    def listed(self) -> ListedStatement:
+        """This record as a listing carries it."""
+        return ListedStatement(id=self.id, stored=self.stored, statement=self.statement)
 
     def to_document(self) -> dict[str, Any]:
         """Learning Locker's statement document (instants as ISO strings)."""
@@ -83,6 +78,29 @@ class StatementRecord:
             "hash": self.hash,
             **self.queriables.as_document(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ListedStatement:
+    """A statement as a GET /statements page needs it: its position and its content."""
+
+    id: str  # the record's ``_id``
+    stored: datetime
+    statement: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def statement_id(self) -> str:
+        """The statement's id, lower-cased."""
+        return str(self.statement["id"]).lower()
+
+    @property
+    def attachment_hashes(self) -> tuple[str, ...]:
+        """SHA-2 hashes of this statement's attachments."""
+        return tuple(
+            attachment["sha2"]
+            for attachment in self.statement.get("attachments") or ()
+            if isinstance(attachment, Mapping) and "sha2" in attachment
+        )
 
 
 def _prefixed(prefix: str, values: Iterable[str]) -> list[str]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from lrs.auth import Principal
 from lrs.errors import BadRequest, Forbidden, NotFound
 from lrs.statements.build import build_record
-from lrs.statements.record import AttachmentContent, StatementQuery, StatementRecord
+from lrs.statements.record import (
+    AttachmentContent,
+    ListedStatement,
+    StatementQuery,
+    StatementRecord,
+)
 from lrs.store.base import Store
 from lrs.timeutil import utc_now
 from lrs.xapi.intake import StatementsRequest
@@ -81,7 +86,7 @@ class StatementService:
             raise NotFound(f"no statement matches {parameter}={statement_id}")
         return record
 
-    def find(self, principal: Principal, query: StatementQuery) -> list[StatementRecord]:
+    def find(self, principal: Principal, query: StatementQuery) -> list[ListedStatement]:
         """A page of statements; the store and, for read/mine clients, the client are enforced."""
         lrs_id = store_id_of(principal)
         client_id = principal.client.id if principal.reads_only_own_statements else None
@@ -99,7 +104,7 @@ class StatementService:
         )
 
     def attachments_of(
-        self, principal: Principal, records: list[StatementRecord]
+        self, principal: Principal, records: Sequence[ListedStatement]
     ) -> list[AttachmentContent]:
         """The stored attachment data of these statements, each hash once, in order."""
         hashes = list(dict.fromkeys(h for r in records for h in r.attachment_hashes))

@@ -12,12 +12,13 @@ are timezone-aware ``datetime`` objects.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lrs.query import cursor, evaluate
+from lrs.query import evaluate
 from lrs.query.ast import MATCH_ALL, Filter, Path, Sort, SortKey
 from lrs.query.ordering import SortValue
 from lrs.timeutil import from_iso, to_iso
@@ -54,14 +55,30 @@ class StatementScope:
 
 
 def find_in_memory(docs: Iterable[Mapping[str, Any]], query: FindQuery) -> list[dict[str, Any]]:
-    """Filter, order, position, skip and limit ``docs`` by the reference semantics."""
-    matching = [dict(doc) for doc in docs if evaluate.matches(query.filter, doc)]
-    matching.sort(key=lambda doc: evaluate.sort_key(query.sort, doc), reverse=query.before)
+    """Filter, order, position, skip and limit ``docs`` by the reference semantics.
+
+    Each document's sort key is computed once; only the page is fully ordered.
+    """
+    keyed = [
+        (evaluate.sort_key(query.sort, doc), index, doc)
+        for index, doc in enumerate(docs)
+        if evaluate.matches(query.filter, doc)
+    ]
     if query.position is not None:
-        beyond = cursor.is_before if query.before else cursor.is_after
-        matching = [doc for doc in matching if beyond(query.sort, doc, query.position)]
-    end = None if query.limit is None else query.skip + query.limit
-    return matching[query.skip : end]
+        bound = evaluate.position_key(query.sort, tuple(query.position))
+        keyed = [item for item in keyed if (item[0] < bound if query.before else bound < item[0])]
+    wanted = None if query.limit is None else query.skip + query.limit
+    if wanted is None:
+        ordered = sorted(keyed, key=_first, reverse=query.before)
+    elif query.before:
+        ordered = heapq.nlargest(wanted, keyed, key=_first)
+    else:
+        ordered = heapq.nsmallest(wanted, keyed, key=_first)
+    return [dict(doc) for _, _, doc in ordered[query.skip : wanted]]
+
+
+def _first(item: tuple[Any, int, Mapping[str, Any]]) -> Any:
+    return item[0]
 
 
 def count_in_memory(docs: Iterable[Mapping[str, Any]], condition: Filter) -> int:

@@ -31,6 +31,7 @@ from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
 from lrs.statements.record import (
     AttachmentContent,
+    ListedStatement,
     StatementQuery,
     StatementRecord,
     record_terms,
@@ -66,7 +67,9 @@ def create_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping round trip per checkout (several per request); connections are recycled
+        # instead, and a dropped one fails its request with a 503 once.
+        pool_recycle=1800,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         connect_args={
@@ -374,7 +377,7 @@ class PostgresStore:
             )
         return found[0] if found else None
 
-    def find_statements(self, query: StatementQuery) -> list[StatementRecord]:
+    def find_statements(self, query: StatementQuery) -> list[ListedStatement]:
         """One indexed query: store, not voided, terms, stored window, keyset, order, limit."""
         if query.limit <= 0:
             return []
@@ -400,7 +403,18 @@ class PostgresStore:
         else:
             order = [statements.c.stored.desc(), statements.c.id.desc()]
         with self._connect() as conn:
-            return self._select_records(conn, *conditions, order_by=order, limit=query.limit)
+            rows = conn.execute(
+                sa.select(statements.c.id, statements.c.stored, statements.c.statement)
+                .where(*conditions)
+                .order_by(*order)
+                .limit(query.limit)
+            )
+            return [
+                ListedStatement(
+                    id=row.id, stored=row.stored.astimezone(UTC), statement=row.statement
+                )
+                for row in rows
+            ]
 
     def get_attachments(self, lrs_id: str, hashes: Iterable[str]) -> dict[str, AttachmentContent]:
         """The stored attachments among these hashes."""
@@ -818,7 +832,10 @@ def _statement_scope(scope: StatementScope) -> list[sa.ColumnElement[bool]]:
 def _model_scope(model: str, organisation_id: str | None) -> list[sa.ColumnElement[bool]]:
     conditions = [models.c.model == model]
     if organisation_id is not None:
-        conditions.append(models.c.organisation_id == organisation_id)
+        # An organisation is its own tenant; rows written by ``add_organisation`` have no
+        # ``organisation_id``, so match the id itself (as the memory store does).
+        owner = models.c.id if model == "organisation" else models.c.organisation_id
+        conditions.append(owner == organisation_id)
     return conditions
 
 

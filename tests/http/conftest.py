@@ -38,8 +38,9 @@ class Api:
 
 @pytest.fixture
 def settings() -> Settings:
-    """Default settings with a small body limit, so the limit is testable."""
-    return Settings(max_body_bytes=4096)
+    """Default settings with a small body limit, so the limit is testable, and no credential
+    cache, so tests that change a client see the change at once (the cache has its own test)."""
+    return Settings(max_body_bytes=4096, auth_cache_seconds=0)
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""Connection pages through many tied statements, both directions: each exactly once.
+
+``page_both_ways`` is shared with ``tests/scale``, which runs it over 10,000 statements on
+PostgreSQL (the in-memory store scans every statement per page, so it runs a smaller set here).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lrs.connection import PageRequest, paginate
+from lrs.query.cursor import with_tiebreaker
+from lrs.query.parse import STATEMENTS, parse_sort
+from lrs.statements.build import build_record
+from lrs.store.base import Store
+from lrs.store.find import FindQuery, StatementScope
+from lrs.tenancy import bootstrap
+
+T0 = datetime(2026, 2, 1, tzinfo=UTC)
+PAGE = 100
+
+
+@pytest.mark.parametrize("raw_sort", [{"timestamp": -1, "_id": 1}, {"stored": -1}])
+def test_statements_page_both_ways(store: Store, raw_sort: dict[str, int]) -> None:
+    page_both_ways(store, raw_sort, total=2_000)
+
+
+def page_both_ways(store: Store, raw_sort: dict[str, int], total: int) -> None:
+    """Load ``total`` statements with many ties, then page forwards and backwards."""
+    tenant = bootstrap(store, key="paging", secret="paging")
+    assert tenant is not None
+    for batch in range(total // 500):
+        records = [
+            build_record(
+                {
+                    "actor": {"mbox": f"mailto:u{i % 37}@example.com"},
+                    "verb": {"id": "http://example.com/verbs/did"},
+                    "object": {"id": f"http://example.com/a/{i}"},
+                    # Many ties: 20 distinct timestamps, and 20 stored instants.
+                    "timestamp": (T0 + timedelta(hours=i % 20)).isoformat(),
+                },
+                client=tenant.issued.client,
+                lrs_id=tenant.lrs.id,
+                stored=T0 + timedelta(seconds=batch),
+            )
+            for i in range(batch * 500, (batch + 1) * 500)
+        ]
+        store.insert_statements(tenant.lrs.id, records)
+    scope = StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
+
+    def fetch(query: FindQuery) -> list[dict[str, Any]]:
+        return store.find_statement_documents(scope, query)
+
+    sort = with_tiebreaker(parse_sort(raw_sort, STATEMENTS))
+    forwards: list[str] = []
+    after = None
+    for _ in range(total // PAGE + 2):
+        page = paginate(
+            fetch, PageRequest(sort=sort, first=PAGE, after=after), default_size=10, max_size=1000
+        )
+        forwards += [edge.node["_id"] for edge in page.edges]
+        if not page.has_next_page:
+            break
+        after = page.edges[-1].cursor
+    assert len(forwards) == total and len(set(forwards)) == total
+
+    backwards: list[str] = []
+    before = None
+    for _ in range(total // PAGE + 2):
+        page = paginate(
+            fetch, PageRequest(sort=sort, last=PAGE, before=before), default_size=10, max_size=1000
+        )
+        backwards = [edge.node["_id"] for edge in page.edges] + backwards
+        if not page.has_previous_page:
+            break
+        before = page.edges[0].cursor
+    assert backwards == forwards
