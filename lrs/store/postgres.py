@@ -258,25 +258,22 @@ class PostgresStore:
         attachments: Sequence[AttachmentContent],
     ) -> None:
         with self._transaction() as conn:
-            # A plain existence check: a FOR SHARE lock here would be upgraded by the
-            # statementCount update below and deadlock concurrent batches.
-            self._require(conn, "lrs", lrs_id, None, lock=False)
             ids = [r.statement_id for r in records]
             wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
-            stored = {
-                record.statement_id: record
-                for record in self._select_records(
-                    conn,
-                    statements.c.lrs_id == lrs_id,
-                    statements.c.statement_id
-                    == sa.any_(sa.literal(wanted, ARRAY(UUID(as_uuid=False)))),
-                )
-            }
-            referencing = self._select_records(
+            uuids = ARRAY(UUID(as_uuid=False))
+            # One round trip for both: the stored statements sharing the batch's ids or
+            # referenced by it, and the stored statements referencing the batch.
+            touched = self._select_records(
                 conn,
                 statements.c.lrs_id == lrs_id,
-                statements.c.ref_target == sa.any_(sa.literal(ids, ARRAY(UUID(as_uuid=False)))),
+                sa.or_(
+                    statements.c.statement_id == sa.any_(sa.literal(wanted, uuids)),
+                    statements.c.ref_target == sa.any_(sa.literal(ids, uuids)),
+                ),
             )
+            wanted_set, id_set = set(wanted), set(ids)
+            stored = {r.statement_id: r for r in touched if r.statement_id in wanted_set}
+            referencing = [r for r in touched if r.ref_target in id_set]
             plan = plan_insert(records, stored, referencing)
             if plan.new_records:
                 self._insert_new(conn, plan.new_records)
@@ -314,15 +311,19 @@ class PostgresStore:
                         for a in attachments
                     ],
                 )
-            if plan.new_records:
-                conn.execute(
-                    sa.text(
-                        "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
-                        "COALESCE((doc->>'statementCount')::bigint, 0) + :added)) "
-                        "WHERE model = 'lrs' AND id = :lrs_id"
-                    ),
-                    {"added": len(plan.new_records), "lrs_id": lrs_id},
-                )
+            # Last, so the store row's lock is held only until the commit. Its row count is
+            # also the check that the store exists (no lock taken earlier: a FOR SHARE lock
+            # upgraded here would deadlock concurrent batches).
+            counted = conn.execute(
+                sa.text(
+                    "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
+                    "COALESCE((doc->>'statementCount')::bigint, 0) + :added)) "
+                    "WHERE model = 'lrs' AND id = :lrs_id"
+                ),
+                {"added": len(plan.new_records), "lrs_id": lrs_id},
+            )
+            if counted.rowcount == 0:
+                raise NotFound(f"store {lrs_id} does not exist")
 
     def find_statement_documents(
         self, scope: StatementScope, query: FindQuery
@@ -582,12 +583,21 @@ class PostgresStore:
             return
         missing = [i for i in changing if i not in current]
         if missing:
-            conn.execute(
-                pg_insert(activity_definitions)
-                .values(updated_at=sa.func.now())
-                .on_conflict_do_nothing(),
-                [{"lrs_id": lrs_id, "activity_id": i, "definition": {}} for i in missing],
+            created = set(
+                conn.execute(
+                    pg_insert(activity_definitions)
+                    .values(updated_at=sa.func.now())
+                    .on_conflict_do_nothing()
+                    .returning(activity_definitions.c.activity_id),
+                    [
+                        {"lrs_id": lrs_id, "activity_id": i, "definition": definitions[i]}
+                        for i in missing
+                    ],
+                ).scalars()
             )
+            changing = [i for i in changing if i not in created]
+            if not changing:
+                return
         locked = read(changing, lock=True)  # one lock order (sorted) for every writer
         updates = [
             {"b_activity_id": i, "b_definition": merge_definition(locked.get(i), definitions[i])}
@@ -720,6 +730,12 @@ _COPY_COLUMNS = (
 _COPY_STATEMENTS = f"COPY statements ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
 
 
+def _array_literal(values: Sequence[str]) -> str:
+    """A PostgreSQL text[] literal (``{"a","b"}``): much cheaper than psycopg's list dumper."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
 def _copy_row(record: StatementRecord) -> tuple[Any, ...]:
     return (
         record.lrs_id,
@@ -733,7 +749,7 @@ def _copy_row(record: StatementRecord) -> tuple[Any, ...]:
         record.voiding,
         record.ref_target,
         record.hash,
-        list(record.terms),
+        _array_literal(record.terms),
         orjson.dumps(_queriables_json(record.queriables)).decode(),
         orjson.dumps(record.statement).decode(),
     )

@@ -359,3 +359,10 @@ def test_activity_definitions_are_merged_from_statements(tenant: Tenant) -> None
             "type": "http://www.example.org/activity/type2",
         }
     }
+
+
+def test_lookup_terms_survive_quotes_backslashes_and_braces(tenant: Tenant) -> None:
+    odd = 'http://example.com/a"b\\c,{d}'
+    [statement_id] = tenant.insert(statement(activity=odd))
+    assert tenant.find(activity=odd) == [statement_id]
+    assert tenant.find(activity="http://example.com/a") == []
