@@ -42,7 +42,7 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "LRS_MAX_BODY_BYTES": ("20971520", "Largest request body accepted (413 above it)."),
     "LRS_XAPI_MAX_LIMIT": (
-        "500",
+        "100",
         "Most statements one GET /statements page returns (also the page size when `limit` "
         "is 0 or absent); the rest come through the `more` link.",
     ),
@@ -80,7 +80,7 @@ class Settings:
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
-    xapi_max_limit: int = 500
+    xapi_max_limit: int = 100
     connection_max_page: int = 1000
     rest_max_limit: int = 1000
     auth_cache_seconds: int = 5
@@ -149,7 +149,7 @@ class Settings:
             bootstrap_key=text("LRS_BOOTSTRAP_KEY"),
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
-            xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 500, minimum=1) or 500,
+            xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 100, minimum=1) or 100,
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
             rest_max_limit=integer("LRS_REST_MAX_LIMIT", 1000, minimum=1) or 1000,
             auth_cache_seconds=integer("LRS_AUTH_CACHE_SECONDS", 5, minimum=0) or 0,
