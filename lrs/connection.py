@@ -66,8 +66,19 @@ class Page:
         }
 
 
-def paginate(fetch: Fetch, request: PageRequest, *, default_size: int, max_size: int) -> Page:
-    """One page, forwards (``first``/``after``) or backwards (``last``/``before``)."""
+def paginate(
+    fetch: Fetch,
+    request: PageRequest,
+    *,
+    default_size: int,
+    max_size: int,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Page:
+    """One page, forwards (``first``/``after``) or backwards (``last``/``before``).
+
+    ``prepare`` turns each fetched document into what a client may see (hiding secrets) before
+    the projection runs, so a projection cannot rename a hidden field into view.
+    """
     if request.first is not None and request.last is not None:
         raise BadRequest("first and last cannot be given together", field="last")
     if request.after is not None and request.before is not None:
@@ -111,8 +122,12 @@ def paginate(fetch: Fetch, request: PageRequest, *, default_size: int, max_size:
             has_next = exists(rows[-1], before=False)
         else:
             has_next = position is not None and bool(query(1))
+    visible = prepare or (lambda row: row)
     edges = [
-        Edge(cursor=cursor_for(sort, row), node=_render(project(request.projection, row)))
+        Edge(
+            cursor=cursor_for(sort, row),
+            node=_render(project(request.projection, visible(row))),
+        )
         for row in rows
     ]
     return Page(edges=edges, has_next_page=has_next, has_previous_page=has_previous)

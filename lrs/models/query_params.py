@@ -95,7 +95,7 @@ def parse_query(spec: ModelSpec, raw: str | None) -> Filter:
         raise BadRequest("query: must be a JSON object", field="query")
     with _named("query"):
         condition = parse_filter(_sugar(spec, value), schema_for(spec))
-    _refuse_hidden(spec, _filter_paths(condition), "query")
+    refuse_hidden(spec, filter_paths(condition), "query")
     return condition
 
 
@@ -113,7 +113,7 @@ def parse_sort_param(spec: ModelSpec, raw: str | None) -> Sort:
             value[name] = -1 if word.startswith("-") else 1
     with _named("sort"):
         sort = parse_sort(value, schema_for(spec))
-    _refuse_hidden(spec, [key.path for key in sort], "sort")
+    refuse_hidden(spec, [key.path for key in sort], "sort")
     return with_tiebreaker(sort)
 
 
@@ -178,7 +178,7 @@ def _distinct(spec: ModelSpec, raw: str | None) -> Path | None:
         return None
     with _named("distinct"):
         path = parse_path(raw, what="distinct path")
-    _refuse_hidden(spec, [path], "distinct")
+    refuse_hidden(spec, [path], "distinct")
     return path
 
 
@@ -272,7 +272,7 @@ def _cast(spec: ModelSpec, key: str, value: Any) -> Any:
     return value
 
 
-def _filter_paths(condition: Filter) -> list[Path]:
+def filter_paths(condition: Filter) -> list[Path]:
     """Every path a filter reads (paths under ``$elemMatch`` joined to their array's path)."""
     found: list[Path] = []
 
@@ -293,7 +293,8 @@ def _filter_paths(condition: Filter) -> list[Path]:
     return found
 
 
-def _refuse_hidden(spec: ModelSpec, paths: Iterable[Path], parameter: str) -> None:
+def refuse_hidden(spec: ModelSpec, paths: Iterable[Path], parameter: str) -> None:
+    """``BadRequest`` when a filter or sort reads a secret (it could be guessed bit by bit)."""
     for path in paths:
         for hidden in spec.hidden_paths:
             if path.startswith(hidden) or hidden.startswith(path):

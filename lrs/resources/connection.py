@@ -10,40 +10,19 @@ import orjson
 from lrs.auth import Principal
 from lrs.connection import PageRequest, paginate
 from lrs.errors import BadRequest, NotFound
+from lrs.models.documents import render
+from lrs.models.query_params import filter_paths, refuse_hidden, schema_for
+from lrs.models.registry import ModelSpec, model_named
+from lrs.query.ast import KEEP_ALL
 from lrs.query.cursor import with_tiebreaker
 from lrs.query.hints import parse_hint
-from lrs.query.parse import (
-    PLAIN,
-    STATEMENTS,
-    QuerySchema,
-    parse_filter,
-    parse_projection,
-    parse_sort,
-)
+from lrs.query.parse import parse_filter, parse_projection, parse_sort
 from lrs.resources import xapi_params as p
 from lrs.scopes import Access
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
 
 _PARAMS = ("filter", "sort", "project", "hint", "first", "last", "after", "before")
-# REST model name -> the name its documents are stored under.
-MODEL_NAMES = {
-    "client": "client",
-    "dashboard": "dashboard",
-    "download": "download",
-    "export": "export",
-    "journey": "journey",
-    "journeyprogress": "journeyprogress",
-    "organisation": "organisation",
-    "persona": "persona",
-    "personaidentifier": "personaidentifier",
-    "query": "query",
-    "role": "role",
-    "store": "lrs",
-    "lrs": "lrs",
-    "user": "user",
-    "visualisation": "visualisation",
-}
 
 
 class ConnectionResource:
@@ -59,9 +38,12 @@ class ConnectionResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response, model: str) -> None:
         """A page of ``model``: ``{"edges": [...], "pageInfo": {...}}``."""
         principal: Principal = req.context.principal
-        if model == "statement":
+        spec = model_named(model)
+        if spec is None:
+            raise NotFound(f"no connection for model {model!r}")
+        prepare = None
+        if spec.name == "statement":
             principal.require(Access.STATEMENTS_READ)
-            schema = STATEMENTS
             scope = StatementScope(
                 organisation_id=principal.organisation.id,
                 lrs_id=principal.client.lrs_id,
@@ -71,22 +53,25 @@ class ConnectionResource:
             def fetch(query: FindQuery) -> list[dict[str, Any]]:
                 return self._store.find_statement_documents(scope, query)
 
-        elif model in MODEL_NAMES:
+        else:
             principal.require(Access.ADMIN)
-            schema = PLAIN
-            stored_name, organisation_id = MODEL_NAMES[model], principal.organisation.id
+            organisation_id = principal.organisation.id
 
             def fetch(query: FindQuery) -> list[dict[str, Any]]:
-                return [
-                    _without_secrets(doc)
-                    for doc in self._store.find_models(stored_name, organisation_id, query)
-                ]
+                return self._store.find_models(spec.table, organisation_id, query)
 
-        else:
-            raise NotFound(f"no connection for model {model!r}")
+            def prepare(doc: dict[str, Any]) -> dict[str, Any]:
+                return render(spec, doc)
+
         params = p.single_valued_params(req, _PARAMS)
-        request = _page_request(params, schema)
-        page = paginate(fetch, request, default_size=self._default_size, max_size=self._max_size)
+        request = _page_request(params, spec)
+        page = paginate(
+            fetch,
+            request,
+            default_size=self._default_size,
+            max_size=self._max_size,
+            prepare=prepare,
+        )
         resp.data = orjson.dumps(page.to_json())
         resp.content_type = falcon.MEDIA_JSON
 
@@ -101,31 +86,24 @@ def _json_param(params: dict[str, str], name: str) -> Any:
         raise BadRequest(f"{name}: must be URL-encoded JSON", field=name) from None
 
 
-def _page_request(params: dict[str, str], schema: QuerySchema) -> PageRequest:
+def _page_request(params: dict[str, str], spec: ModelSpec) -> PageRequest:
+    schema = schema_for(spec)
     raw_filter = _json_param(params, "filter")
     raw_sort = _json_param(params, "sort")
     raw_project = _json_param(params, "project")
     raw_hint = _json_param(params, "hint")
     if raw_hint is not None:
         parse_hint(raw_hint)  # validated; never changes results
+    condition = parse_filter({} if raw_filter is None else raw_filter, schema)
+    sort = with_tiebreaker(parse_sort({"_id": 1} if raw_sort is None else raw_sort, schema))
+    refuse_hidden(spec, filter_paths(condition), "filter")
+    refuse_hidden(spec, [key.path for key in sort], "sort")
     return PageRequest(
-        filter=parse_filter({} if raw_filter is None else raw_filter, schema),
-        sort=with_tiebreaker(parse_sort({"_id": 1} if raw_sort is None else raw_sort, schema)),
-        projection=parse_projection(raw_project)
-        if raw_project is not None
-        else PageRequest().projection,
+        filter=condition,
+        sort=sort,
+        projection=parse_projection(raw_project) if raw_project is not None else KEEP_ALL,
         first=p.non_negative_int(params, "first"),
         last=p.non_negative_int(params, "last"),
         after=params.get("after"),
         before=params.get("before"),
     )
-
-
-def _without_secrets(doc: dict[str, Any]) -> dict[str, Any]:
-    """Client secret hashes and user passwords never leave the server."""
-    api = doc.get("api")
-    if isinstance(api, dict) and "basic_secret_hash" in api:
-        doc = {**doc, "api": {k: v for k, v in api.items() if k != "basic_secret_hash"}}
-    if "password" in doc:
-        doc = {k: v for k, v in doc.items() if k != "password"}
-    return doc

@@ -212,3 +212,20 @@ def test_statements_need_a_read_scope_and_models_need_all(api: Api) -> None:
     headers = basic_auth(issued.client.basic_key, issued.secret)
     assert api.client.simulate_get(PATH, headers=headers).status_code == 403
     assert api.client.simulate_get("/api/connection/client", headers=headers).status_code == 403
+
+
+def test_secrets_cannot_be_read_filtered_or_projected(api: Api) -> None:
+    created = api.client.simulate_post(
+        "/api/v2/user",
+        headers={**api.auth, "Content-Type": "application/json"},
+        body=orjson.dumps({"email": "ann@example.com", "name": "Ann", "password": "s3cret-pass"}),
+    )
+    assert created.status_code == 201, created.text
+    [node] = [edge["node"] for edge in page(api, "/api/connection/user").json["edges"]]
+    assert node["email"] == "ann@example.com" and "password" not in node
+    renamed = page(api, "/api/connection/user", project={"leak": "$password"}).json
+    assert "leak" not in renamed["edges"][0]["node"]
+    refused = page(api, "/api/connection/user", filter={"password": {"$regex": "^\\$2"}})
+    assert refused.status_code == 400
+    assert "password" in refused.json["message"]
+    assert page(api, "/api/connection/client", sort={"api.basic_secret_hash": 1}).status_code == 400
