@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from lrs.errors import BadRequest
 from lrs.query.ast import KEEP_ALL, MATCH_ALL, Filter, Projection, Sort
 from lrs.query.cursor import cursor_for, decode_cursor
@@ -52,6 +54,10 @@ class Page:
     edges: list[Edge]
     has_next_page: bool
     has_previous_page: bool
+
+    def to_bytes(self) -> bytes:
+        """The page as JSON bytes (any instant left at depth as RFC 3339 UTC)."""
+        return orjson.dumps(self.to_json(), option=orjson.OPT_UTC_Z)
 
     def to_json(self) -> dict[str, Any]:
         """Seed 001's shape."""
@@ -109,19 +115,23 @@ def paginate(
         rows = query(size + 1, position)
         has_next = len(rows) > size
         rows = rows[:size]
-        if rows:
+        if position is None:
+            has_previous = False  # the first page
+        elif rows:
             has_previous = exists(rows[0], before=True)
         else:
-            has_previous = position is not None and bool(query(1))
+            has_previous = bool(query(1))
     else:
         position = _position(request.before, sort, "before")
         rows = query(size + 1, position, before=True)
         has_previous = len(rows) > size
         rows = rows[:size][::-1]
-        if rows:
+        if position is None:
+            has_next = False  # the last page
+        elif rows:
             has_next = exists(rows[-1], before=False)
         else:
-            has_next = position is not None and bool(query(1))
+            has_next = bool(query(1))
     visible = prepare or (lambda row: row)
     edges = [
         Edge(
@@ -137,12 +147,12 @@ def _position(token: str | None, sort: Sort, parameter: str) -> Any:
     return None if token is None else decode_cursor(token, sort, parameter=parameter)
 
 
-def _render(value: Any) -> Any:
-    """Instants as Learning Locker writes them (ISO 8601, UTC, milliseconds)."""
-    if isinstance(value, datetime):
-        return to_iso(value)
-    if isinstance(value, dict):
-        return {key: _render(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_render(item) for item in value]
-    return value
+def _render(node: dict[str, Any]) -> dict[str, Any]:
+    """Top-level instants as Learning Locker writes them (ISO 8601, UTC, milliseconds).
+
+    Instants only live at top-level paths of a document; one a projection renamed deeper is
+    serialised by ``Page.to_bytes`` as RFC 3339 UTC instead of being searched for here.
+    """
+    return {
+        key: to_iso(value) if isinstance(value, datetime) else value for key, value in node.items()
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import orjson
 
 from lrs.errors import BadQuery
 from lrs.query.ast import Path, Sort, SortKey
@@ -43,6 +46,7 @@ def with_tiebreaker(sort: Sort) -> Sort:
     return (*sort, SortKey(ID_PATH, 1))
 
 
+@functools.lru_cache(maxsize=256)
 def fingerprint(sort: Sort) -> str:
     """A short stable digest of the sort spec (paths and directions)."""
     spec = json.dumps([[list(key.path.segments), key.direction] for key in sort])
@@ -93,16 +97,15 @@ def _mac(body: bytes, key: bytes) -> str:
 
 def encode_cursor(sort: Sort, position: Sequence[SortValue], *, key: bytes = DEFAULT_KEY) -> str:
     """The opaque cursor for a row at ``position`` (from ``evaluate.sort_values``)."""
-    body = json.dumps(
+    body = orjson.dumps(
         {
             "v": CURSOR_VERSION,
             "s": fingerprint(sort),
             "k": [_encode_value(value) for value in position],
-        },
-        separators=(",", ":"),
-    ).encode()
-    token = json.dumps({"b": body.decode(), "m": _mac(body, key)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+        }
+    )
+    token = orjson.dumps({"b": body.decode(), "m": _mac(body, key)})
+    return base64.urlsafe_b64encode(token).decode().rstrip("=")
 
 
 def cursor_for(sort: Sort, doc: Any, *, key: bytes = DEFAULT_KEY) -> str:

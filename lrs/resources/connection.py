@@ -72,7 +72,7 @@ class ConnectionResource:
             max_size=self._max_size,
             prepare=prepare,
         )
-        resp.data = orjson.dumps(page.to_json())
+        resp.data = page.to_bytes()
         resp.content_type = falcon.MEDIA_JSON
 
 

@@ -331,7 +331,7 @@ class PostgresStore:
         """One SQL query over the statements table, through the query language's translator."""
         statement = statement_documents_query(scope, query)
         with self._connect() as conn:
-            return [_record_from_row(row).to_query_document() for row in conn.execute(statement)]
+            return [_statement_document(row) for row in conn.execute(statement)]
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
         """``SELECT count(*)`` through the translator."""
@@ -759,6 +759,23 @@ def _queriables_from_json(data: dict[str, Any]) -> Queriables:
     return Queriables(
         **{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
     )
+
+
+def _statement_document(row: sa.Row[Any]) -> dict[str, Any]:
+    """Learning Locker's statement document (query view) straight from a row."""
+    queriables = row.queriables
+    return {
+        "_id": row.id,
+        "statement": row.statement,
+        "timestamp": row.timestamp.astimezone(UTC),
+        "stored": row.stored.astimezone(UTC),
+        "organisation": row.organisation_id,
+        "lrs_id": row.lrs_id,
+        "client": row.client_id,
+        "voided": row.voided,
+        "hash": row.hash,
+        **{name: queriables[column] for name, column in _QUERIABLE_NAMES.items()},
+    }
 
 
 def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
