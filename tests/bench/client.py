@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import http.client
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 XAPI = "/data/xAPI"
@@ -49,6 +49,7 @@ class Response:
     status: int
     body: bytes
     seconds: float
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # names in lower case
 
 
 class BenchError(RuntimeError):
@@ -73,9 +74,20 @@ class XapiClient:
         conn.connect()
         return conn
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> Response:
-        """Send one request and read the whole response; reconnect once if the server hung up."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Send one request and read the whole response; reconnect once if the server hung up.
+
+        A body goes as JSON; ``extra_headers`` (e.g. ``If-Match``) are added to the xAPI ones.
+        """
         headers = self._json_headers if body is not None else self._get_headers
+        if extra_headers:
+            headers = {**headers, **extra_headers}
         for attempt in (0, 1):
             started = time.perf_counter()
             try:
@@ -90,7 +102,13 @@ class XapiClient:
                 self.reconnects += 1
                 self._conn = self._connect()
                 continue
-            return Response(response.status, data, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            return Response(
+                response.status,
+                data,
+                seconds,
+                {name.lower(): value for name, value in response.getheaders()},
+            )
         raise AssertionError("unreachable")
 
     def post_json(self, path: str, body: bytes) -> Response:

@@ -106,6 +106,8 @@ class Counts:
     activities: Counter[str] = field(default_factory=Counter)
     parents: Counter[str] = field(default_factory=Counter)
     registrations: Counter[str] = field(default_factory=Counter)
+    # as sent: all in one format, so they sort and compare as strings in time order
+    timestamps: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ class _Generator:
         statement["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + (
             f"{moment.microsecond // 1000:03d}Z"
         )
+        counts.timestamps.append(statement["timestamp"])
         return statement
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 STORES = ("postgres", "memory")
+MATRICES = ("full", "required")  # connection: every filter x every sort, or the issue's minimum
 _STARTED = time.monotonic()
 
 
@@ -32,6 +33,9 @@ class Options:
     analyze: bool
     max_seconds: float  # bound of each phase (load, each query type)
     retry_busy: int  # times a load client resends a batch answered 503 (0: a 503 is an error)
+    documents: int  # state documents written and read (documents section)
+    profiles: int  # activity profiles merged into (documents section)
+    connection_matrix: str  # "full" or "required" (connection section)
 
     def to_json(self) -> dict[str, Any]:
         """For the results file."""
@@ -85,6 +89,16 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
     add("--query-requests", "BENCH_QUERY_REQUESTS", 200, "timed requests per query type")
     add("--warmup", "BENCH_WARMUP", 20, "untimed requests per query type first")
     add("--seed", "BENCH_SEED", 1, "data generator seed")
+    add("--documents", "BENCH_DOCUMENTS", 3_000, "state documents PUT and read (documents)")
+    add("--profiles", "BENCH_PROFILES", 300, "activity profiles merged into (documents)")
+    parser.add_argument(
+        "--connection-matrix",
+        choices=MATRICES,
+        default=os.environ.get("BENCH_CONNECTION_MATRIX") or "required",
+        help="connection: no filter with every sort and each filter with timestamp desc only "
+        "(required), or every filter with every sort (full) (env BENCH_CONNECTION_MATRIX; "
+        "required)",
+    )
     add("--max-seconds", "BENCH_MAX_SECONDS", 1800, "time bound of each phase")
     add(
         "--retry-busy",
@@ -107,9 +121,11 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
         if name not in STORES:
             parser.error(f"unknown store {name!r}; known: {', '.join(STORES)}")
     positive = ("statements", "memory_statements", "workers", "threads", "clients")
-    for name in (*positive, "batch_size", "query_requests", "max_seconds"):
+    for name in (*positive, "batch_size", "query_requests", "max_seconds", "documents", "profiles"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.connection_matrix not in MATRICES:  # a default from the environment is unchecked
+        parser.error(f"--connection-matrix must be one of {', '.join(MATRICES)}")
     if args.warmup < 0 or args.retry_busy < 0:
         parser.error("--warmup and --retry-busy must not be negative")
     return Options(
@@ -127,6 +143,9 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
         analyze=args.analyze,
         max_seconds=float(args.max_seconds),
         retry_busy=args.retry_busy,
+        documents=args.documents,
+        profiles=args.profiles,
+        connection_matrix=args.connection_matrix,
     )
 
 

@@ -1,13 +1,15 @@
 """Figures, their targets, the printed report and the JSON results file.
 
-A section (statements now; documents and the Connection API later) produces ``Figure`` rows per
-store; ``print_section`` prints them as one table per store with PASS/MISS against each target,
-and ``write_json`` saves them under ``bench-results/``. A MISS is reported, never raised.
+A section (statements, documents, connection) produces ``Figure`` rows per store;
+``print_section`` prints them as one table per store with PASS/MISS against each target (and each
+extra ``Check``, e.g. page 1,000 against page 1), and ``write_json`` saves them under
+``bench-results/``. A MISS is reported, never raised.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +61,19 @@ class Target:
         return text.strip()
 
 
+@dataclass(frozen=True)
+class Check:
+    """A judged condition beyond the target, e.g. ``page 1,000 p50 <= 1.5x page 1``."""
+
+    text: str
+    passed: bool
+
+    @property
+    def verdict(self) -> str:
+        """PASS or MISS."""
+        return "PASS" if self.passed else "MISS"
+
+
 @dataclass
 class Figure:
     """One measured line: a rate and/or latency percentiles, and the target it is judged by."""
@@ -72,6 +87,7 @@ class Figure:
     # CPU per request (a batch for POSTs) of the server's and the database's processes
     server_cpu_ms: float | None = None
     database_cpu_ms: float | None = None
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def p50_ms(self) -> float | None:
@@ -98,6 +114,17 @@ class Figure:
             return ""
         return "PASS" if self.target.passes(judged) else "MISS"
 
+    @property
+    def verdicts(self) -> list[str]:
+        """The target's verdict (when there is one), then each check's."""
+        return [v for v in (self.verdict,) if v] + [check.verdict for check in self.checks]
+
+    @property
+    def targets_text(self) -> str:
+        """The target and the checks, as printed."""
+        texts = [self.target.describe()] if self.target else []
+        return "; ".join(texts + [check.text for check in self.checks])
+
     def to_json(self) -> dict[str, Any]:
         """The figure without its raw latencies."""
         return {
@@ -111,6 +138,7 @@ class Figure:
             "target": asdict(self.target) if self.target else None,
             "target_text": self.target.describe() if self.target else None,
             "verdict": self.verdict or None,
+            "checks": [asdict(check) | {"verdict": check.verdict} for check in self.checks],
             "server_cpu_ms_per_request": self.server_cpu_ms,
             "database_cpu_ms_per_request": self.database_cpu_ms,
             "details": self.details,
@@ -149,22 +177,23 @@ def format_store(report: StoreReport) -> str:
     lines = [f"== {report.title} =="]
     for key, value in report.facts.items():
         lines.append(f"   {key}: {value}")
+    width = max([46, *(len(figure.name) for figure in report.figures)])
     header = (
-        f"   {'figure':<46} {'value':>11} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms lrs+pg':>14}  "
+        f"   {'figure':<{width}} {'value':>11} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms lrs+pg':>14}  "
         f"{'target':<27} result"
     )
     lines += ["", header, "   " + "-" * (len(header) - 3)]
     for figure in report.figures:
         value = f"{_number(figure.value, 0)} {figure.unit}" if figure.value is not None else ""
-        target = figure.target.describe() if figure.target else ""
+        target = figure.targets_text
         cpu = ""
         if figure.server_cpu_ms is not None:
             cpu = _number(figure.server_cpu_ms)
             if figure.database_cpu_ms is not None:
                 cpu += f"+{_number(figure.database_cpu_ms)}"
         lines.append(
-            f"   {figure.name:<46} {value:>11} {_number(figure.p50_ms):>7} "
-            f"{_number(figure.p95_ms):>7} {cpu:>14}  {target:<27} {figure.verdict}"
+            f"   {figure.name:<{width}} {value:>11} {_number(figure.p50_ms):>7} "
+            f"{_number(figure.p95_ms):>7} {cpu:>14}  {target:<27} {' '.join(figure.verdicts)}"
         )
     if report.error:
         lines += ["", "   ERROR: " + report.error.replace("\n", "\n          ")]
@@ -178,7 +207,7 @@ def print_section(section: str, reports: Sequence[StoreReport], notes: Sequence[
     for report in reports:
         print()
         print(format_store(report))
-    verdicts = [f.verdict for r in reports for f in r.figures if f.verdict]
+    verdicts = [v for r in reports for f in r.figures for v in f.verdicts]
     misses = verdicts.count("MISS")
     errors = sum(1 for r in reports if r.error)
     print()
@@ -196,3 +225,11 @@ def write_json(name: str, payload: dict[str, Any]) -> Path:
     path = RESULTS_DIR / f"{name}.json"
     path.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     return path
+
+
+def machine_fact() -> str:
+    """CPUs and the load average now (other work on the machine skews latencies)."""
+    one, five, _ = os.getloadavg()
+    return (
+        f"{os.cpu_count()} CPUs; load average before this store {one:.2f} (1 min), {five:.2f} (5)"
+    )

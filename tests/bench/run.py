@@ -5,8 +5,10 @@ lists every option and its ``BENCH_*`` variable). Exits 0 when every measurement
 included; 1 when a section errored (a non-200 response, a wrong answer, a server that did not
 start); 130 on Ctrl-C. Servers and clusters are stopped on every way out.
 
-A section is a module with ``NAME``, ``NOTES`` and ``run(options, work_dir) -> [StoreReport]``;
-add it to ``SECTIONS`` (later: documents, Connection API pages).
+A section is a module with ``NAME``, ``NOTES``, ``run(options, work_dir, shared) -> [StoreReport]``
+and optionally ``reuses(options) -> {(store, statements)}`` (the loaded stores it borrows from
+``shared``, so an earlier section's loaded server is kept up for it); add it to ``SECTIONS``.
+Sections run in the order of ``SECTIONS`` whatever the order they are named in.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tests.bench import bench_statements
+from tests.bench import bench_connection, bench_documents, bench_statements
+from tests.bench.loaded import LoadedStores, StoreKey
 from tests.bench.options import Options, parse_options, progress
 from tests.bench.report import print_section, write_json
 from tests.bench.server import work_directory
 
-SECTIONS: dict[str, ModuleType] = {bench_statements.NAME: bench_statements}
+# connection right after statements: it pages through the statements section's loaded
+# PostgreSQL, which is stopped before the documents section starts servers of its own.
+SECTIONS: dict[str, ModuleType] = {
+    module.NAME: module for module in (bench_statements, bench_connection, bench_documents)
+}
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -50,10 +57,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_section(module: ModuleType, options: Options) -> bool:
+def reuses(module: ModuleType, options: Options) -> set[StoreKey]:
+    """The loaded stores a section borrows (none unless it says)."""
+    borrowed: set[StoreKey] = module.reuses(options) if hasattr(module, "reuses") else set()
+    return borrowed
+
+
+def run_section(module: ModuleType, options: Options, shared: LoadedStores) -> bool:
     """Run one section, print and save its report; True when no store errored."""
     with work_directory() as work_dir:
-        reports = module.run(options, work_dir)
+        reports = module.run(options, work_dir, shared)
     print_section(module.NAME, reports, module.NOTES)
     path = write_json(
         module.NAME,
@@ -77,10 +90,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"sections {','.join(options.sections)}; stores {','.join(options.stores)}; "
         f"{options.statements:,} statements (PostgreSQL), {options.memory_statements:,} (memory)"
     )
+    names = [name for name in SECTIONS if name in options.sections]
     ok = True
     try:
-        for name in options.sections:
-            ok = run_section(SECTIONS[name], options) and ok
+        with LoadedStores() as shared:
+            for index, name in enumerate(names):
+                later = [reuses(SECTIONS[other], options) for other in names[index + 1 :]]
+                shared.keep = set().union(*later)
+                ok = run_section(SECTIONS[name], options, shared) and ok
+                shared.release_unkept()
     except KeyboardInterrupt:
         progress("interrupted; servers and clusters are stopped")
         return 130

@@ -24,7 +24,10 @@ import sqlalchemy as sa
 
 from lrs.migrate import upgrade_to_head
 from lrs.throwaway_postgres import ThrowawayPostgres, free_port
-from tests.bench.client import XAPI, Credentials
+from tests.bench.client import XAPI, BenchError, Credentials
+from tests.bench.cpu import CpuSnapshot, postmaster_pid
+from tests.bench.options import progress
+from tests.bench.report import RESULTS_DIR
 
 LRS = str(Path(sys.executable).with_name("lrs"))
 HOST = "127.0.0.1"
@@ -204,6 +207,42 @@ class ServedStore:
     store: str  # "postgres" or "memory"
     server: RunningServer
     database: Database | None
+
+    def cpu(self) -> CpuSnapshot:
+        """CPU seconds so far of the server's process tree and PostgreSQL's."""
+        pg_pid = postmaster_pid(self.database.cluster.data_dir) if self.database else None
+        return CpuSnapshot.take(self.server.process.pid, pg_pid)
+
+    def describe(self) -> str:
+        """``lrs serve, 3 worker(s) x 8 threads (gthread), PostgreSQL 16.4``."""
+        text = (
+            f"lrs serve, {self.server.workers} worker(s) x {self.server.threads} threads (gthread)"
+        )
+        if self.database is not None:
+            text += f", PostgreSQL {self.database.server_version()}"
+        return text
+
+    @contextmanager
+    def explaining_errors(self) -> Iterator[None]:
+        """Re-raise a ``BenchError`` of the block with what the logs say about it.
+
+        Prints the end of the server's log, copies the logs to ``bench-results/logs/`` and adds
+        PostgreSQL's deadlock and time-out counts to the message.
+        """
+        try:
+            yield
+        except BenchError as error:
+            tail = self.server.log_tail(20)
+            if tail:
+                progress(f"{self.store}: last lines of the server log:\n{tail}")
+            saved = self.save_logs(RESULTS_DIR / "logs")
+            for path in saved:
+                progress(f"{self.store}: saved {path}")
+            hints = [self.database_log_summary()]
+            if saved:
+                hints.append(f"logs in {saved[0].parent}")
+            hint = "; ".join(h for h in hints if h)
+            raise BenchError(f"{error}\n({hint})" if hint else str(error)) from None
 
     def database_log_summary(self) -> str:
         """How many deadlocks and statement time-outs PostgreSQL logged (empty for memory)."""
