@@ -193,6 +193,11 @@ def _compile(pattern: str, flags: int) -> re.Pattern[str]:
 
 
 def _key_candidates(doc: Any, path: Path) -> list[SortValue]:
+    if len(path.segments) == 1 and isinstance(doc, Mapping):
+        # Fast path for top-level scalars (_id, timestamp, stored, ...): what cursors use most.
+        value = doc.get(path.segments[0], MISSING)
+        if value is not MISSING and not isinstance(value, list | tuple | Mapping):
+            return [sort_value(value)]
     keys: list[SortValue] = []
     for found in yields(doc, path.segments):
         if found is MISSING:

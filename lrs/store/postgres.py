@@ -847,10 +847,25 @@ STATEMENT_BINDING = sql.TableBinding.of(
 
 def statement_documents_query(scope: StatementScope, query: FindQuery) -> sa.Select[Any]:
     """The SELECT behind ``find_statement_documents`` (the EXPLAIN tests read its plan)."""
-    statement = sa.select(statements).where(
+    statement = sa.select(*_DOCUMENT_COLUMNS).where(
         *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
     )
     return _paged(statement, query, STATEMENT_BINDING)
+
+
+# What a Learning Locker statement document is built from (``_statement_document``).
+_DOCUMENT_COLUMNS = (
+    statements.c.id,
+    statements.c.statement,
+    statements.c.timestamp,
+    statements.c.stored,
+    statements.c.organisation_id,
+    statements.c.lrs_id,
+    statements.c.client_id,
+    statements.c.voided,
+    statements.c.hash,
+    statements.c.queriables,
+)
 
 
 def _statement_scope(scope: StatementScope) -> list[sa.ColumnElement[bool]]:
