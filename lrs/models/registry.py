@@ -392,8 +392,3 @@ def model_named(name: str) -> ModelSpec | None:
     """The model a REST path segment names (case-insensitive, ``lrs`` for ``store``), or None."""
     lowered = name.lower()
     return MODELS.get(ALIASES.get(lowered, lowered))
-
-
-def model_for_table(table: str) -> ModelSpec:
-    """The model kept under ``table`` in the models table."""
-    return next(spec for spec in MODELS.values() if spec.table == table)

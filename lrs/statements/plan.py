@@ -34,7 +34,6 @@ class InsertPlan:
     """What a store must write for one batch."""
 
     new_records: list[StatementRecord]
-    unchanged_ids: list[str]
     void_ids: list[str]
     requeried: list[tuple[str, Queriables]]
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -61,14 +60,11 @@ def plan_insert(
         seen.add(record.statement_id)
 
     fresh: list[StatementRecord] = []
-    unchanged: list[str] = []
     for record in batch:
         existing = stored.get(record.statement_id)
         if existing is None:
             fresh.append(record)
-        elif same_content(existing.hash, record.hash):
-            unchanged.append(record.statement_id)
-        else:
+        elif not same_content(existing.hash, record.hash):
             raise Conflict(
                 f"statement {record.statement_id} is already stored with different content"
             )
@@ -120,7 +116,6 @@ def plan_insert(
             definitions[activity_id] = merge_definition(definitions.get(activity_id), definition)
     return InsertPlan(
         new_records=new_records,
-        unchanged_ids=unchanged,
         void_ids=void_ids,
         requeried=requeried,
         definitions=definitions,
