@@ -25,20 +25,20 @@ _TENANT = ("organisation", "lrs_id", "voided")
 INDEX_PATTERNS: dict[tuple[tuple[str, int], ...], str] = {
     (("timestamp", -1), ("_id", -1)): "statements_timestamp",
     (("timestamp", -1), ("_id", 1)): "statements_timestamp",
-    (("stored", -1), ("_id", -1)): "statements_listing",
-    (("stored", -1), ("_id", 1)): "statements_listing",
-    (("stored", -1),): "statements_listing",
-    (("statement.verb.id", 1),): "statements_terms",
-    (("statement.verb.id", 1), ("statement.object.objectType", 1)): "statements_terms",
-    (("statement.verb.id", 1), ("statement.object.id", 1)): "statements_terms",
-    (("statement.actor.mbox", 1),): "statements_terms",
+    (("stored", -1), ("_id", -1)): "statements_stored",
+    (("stored", -1), ("_id", 1)): "statements_stored",
+    (("stored", -1),): "statements_stored",
+    (("statement.verb.id", 1),): "statements_verb",
+    (("statement.verb.id", 1), ("statement.object.objectType", 1)): "statements_verb",
+    (("statement.verb.id", 1), ("statement.object.id", 1)): "statements_verb",
+    (("statement.actor.mbox", 1),): "statements_actor_mbox",
     (
         ("statement.actor.account.name", 1),
         ("statement.actor.account.homePage", 1),
-    ): "statements_terms",
+    ): "statements_actor_account",
     (("statement.id", 1),): "statements_lrs_statement_id",
-    (("statement.object.id", 1),): "statements_terms",
-    (("hash", 1),): "statements_hash",
+    (("statement.object.id", 1),): "statements_object",
+    (("statement.context.registration", 1),): "statements_registration",
 }
 
 

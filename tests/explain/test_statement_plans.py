@@ -152,3 +152,15 @@ def test_common_filters_are_index_scans(
         used = {node.get("Index Name") for node in nodes}
         assert index in used, (used, kinds)
         assert "Sort" not in kinds, kinds
+
+
+def test_every_hint_names_an_index_the_schema_has(postgres_store: PostgresStore) -> None:
+    from lrs.query.hints import INDEX_PATTERNS
+
+    with postgres_store.engine.connect() as conn:
+        names = set(
+            conn.execute(
+                sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'statements'")
+            ).scalars()
+        )
+    assert set(INDEX_PATTERNS.values()) <= names

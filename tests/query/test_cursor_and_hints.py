@@ -117,7 +117,7 @@ def test_hints() -> None:
     assert parse_hint({"$natural": -1}) == Hint(natural=-1)
     hint = parse_hint({"organisation": 1, "lrs_id": 1, "timestamp": -1, "_id": 1})
     assert resolve_hint(hint) == "statements_timestamp"
-    assert resolve_hint(parse_hint({"statement.verb.id": 1})) == "statements_terms"
+    assert resolve_hint(parse_hint({"statement.verb.id": 1})) == "statements_verb"
     assert resolve_hint(parse_hint({"nothing.we.know": 1})) is None
     assert resolve_hint(parse_hint("someone_elses_index")) is None
     extension = parse_hint({"statement.context.extensions.http://x&46;org/e": 1})
