@@ -525,14 +525,9 @@ class PostgresStore:
 
     @staticmethod
     def _select_records(
-        conn: sa.Connection,
-        *conditions: sa.ColumnElement[bool],
-        order_by: Sequence[Any] = (),
-        limit: int | None = None,
+        conn: sa.Connection, *conditions: sa.ColumnElement[bool]
     ) -> list[StatementRecord]:
-        query = sa.select(statements).where(*conditions).order_by(*order_by)
-        if limit is not None:
-            query = query.limit(limit)
+        query = sa.select(statements).where(*conditions)
         return [_record_from_row(row) for row in conn.execute(query)]
 
     @staticmethod
