@@ -100,10 +100,19 @@ def paginate(
     backwards = request.before is not None or request.last is not None
     sort = request.sort
 
+    # Without a projection or a prepare step the nodes are only serialised: let the store skip
+    # decoding what the sort does not read.
+    serialise_only = prepare is None and request.projection == KEEP_ALL
+
     def query(limit: int, position: Any = None, before: bool = False) -> list[dict[str, Any]]:
         return fetch(
             FindQuery(
-                filter=request.filter, sort=sort, limit=limit, position=position, before=before
+                filter=request.filter,
+                sort=sort,
+                limit=limit,
+                position=position,
+                before=before,
+                serialise_only=serialise_only,
             )
         )
 
@@ -153,6 +162,6 @@ def _render(node: dict[str, Any]) -> dict[str, Any]:
     Instants only live at top-level paths of a document; one a projection renamed deeper is
     serialised by ``Page.to_bytes`` as RFC 3339 UTC instead of being searched for here.
     """
-    return {
-        key: to_iso(value) if isinstance(value, datetime) else value for key, value in node.items()
-    }
+    # ``type() is``: an exact test per field is cheaper than isinstance, and every store hands
+    # instants over as plain ``datetime``.
+    return {key: to_iso(value) if type(value) is datetime else value for key, value in node.items()}

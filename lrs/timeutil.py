@@ -13,9 +13,8 @@ def utc_now() -> datetime:
 
 def to_iso(instant: datetime) -> str:
     """``2026-11-25T12:00:00.000Z``: UTC with milliseconds, the form Learning Locker stores."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{instant.microsecond // 1000:03d}Z"
-    )
+    # isoformat is several times faster than strftime, and this runs once per instant rendered.
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def from_iso(text: str) -> datetime:

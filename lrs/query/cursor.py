@@ -2,9 +2,10 @@
 
 A cursor is ``base64url(JSON)`` of the version, a fingerprint of the sort it was made for, the
 typed sort values of its row (rank + payload, so numbers, strings, booleans, datetimes, null and
-missing round-trip exactly), and an HMAC over all that. Decoding checks everything: a tampered
-or truncated cursor, or one made for another sort, is a ``BadQuery``. The HMAC key defaults to a
-constant (then it is a checksum); a store may pass a secret so cursors cannot be forged.
+missing round-trip exactly), and a MAC (keyed BLAKE2b) over all that. Decoding checks
+everything: a tampered or truncated cursor, or one made for another sort, is a ``BadQuery``. The
+MAC key defaults to a constant (then it is a checksum); a store may pass a secret so cursors
+cannot be forged.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _decode_value(raw: Any) -> SortValue:
 
 
 def _mac(body: bytes, key: bytes) -> str:
-    return hmac.new(key, body, hashlib.sha256).hexdigest()[:32]
+    # Keyed BLAKE2b is a MAC in one C call: a few times cheaper than HMAC, once per edge.
+    return hashlib.blake2b(body, key=key, digest_size=16).hexdigest()
 
 
 def encode_cursor(sort: Sort, position: Sequence[SortValue], *, key: bytes = DEFAULT_KEY) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +44,8 @@ from lrs.query.ast import (
 from lrs.query.ordering import (
     EMPTY_ARRAY_KEY,
     NULL_KEY,
+    RANK_DATE,
+    RANK_STRING,
     SortValue,
     compare_scalars,
     sort_value,
@@ -193,11 +196,15 @@ def _compile(pattern: str, flags: int) -> re.Pattern[str]:
 
 
 def _key_candidates(doc: Any, path: Path) -> list[SortValue]:
-    if len(path.segments) == 1 and isinstance(doc, Mapping):
-        # Fast path for top-level scalars (_id, timestamp, stored, ...): what cursors use most.
+    if len(path.segments) == 1 and type(doc) is dict:
+        # Fast path for top-level strings and instants (_id, timestamp, stored, ...): what
+        # cursors use most. Exact type tests: isinstance against an ABC costs more than this.
         value = doc.get(path.segments[0], MISSING)
-        if value is not MISSING and not isinstance(value, list | tuple | Mapping):
-            return [sort_value(value)]
+        value_type = type(value)
+        if value_type is str:
+            return [SortValue(RANK_STRING, value)]
+        if value_type is datetime:
+            return [SortValue(RANK_DATE, value)]
     keys: list[SortValue] = []
     for found in yields(doc, path.segments):
         if found is MISSING:

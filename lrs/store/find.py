@@ -34,6 +34,11 @@ class FindQuery:
     ``position`` (from a cursor) selects the rows strictly after it in ``sort`` order or, with
     ``before=True``, strictly before it; a ``before`` page is returned nearest-first (reverse
     sort order), so the caller reverses it. ``limit`` None means no limit.
+
+    ``serialise_only`` says the caller reads nothing of a document but its sort values and then
+    serialises it with orjson (no projection, no evaluation). A store may then hand back the
+    JSON-valued fields the sort does not read as pre-serialised ``orjson.Fragment``s, skipping a
+    decode and re-encode per document.
     """
 
     filter: Filter = MATCH_ALL
@@ -42,6 +47,7 @@ class FindQuery:
     skip: int = 0
     position: tuple[SortValue, ...] | None = field(default=None)
     before: bool = False
+    serialise_only: bool = False
 
 
 @dataclass(frozen=True)
