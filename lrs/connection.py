@@ -104,7 +104,9 @@ def paginate(
     # decoding what the sort does not read.
     serialise_only = prepare is None and request.projection == KEEP_ALL
 
-    def query(limit: int, position: Any = None, before: bool = False) -> list[dict[str, Any]]:
+    def query(
+        limit: int, position: Any = None, before: bool = False, inclusive: bool = False
+    ) -> list[dict[str, Any]]:
         return fetch(
             FindQuery(
                 filter=request.filter,
@@ -112,6 +114,7 @@ def paginate(
                 limit=limit,
                 position=position,
                 before=before,
+                inclusive=inclusive,
                 serialise_only=serialise_only,
             )
         )
@@ -119,28 +122,35 @@ def paginate(
     def exists(row: Mapping[str, Any], before: bool) -> bool:
         return bool(query(1, tuple(sort_values(sort, row)), before))
 
+    def page_from(position: Any, before: bool) -> tuple[list[dict[str, Any]], bool | None]:
+        """Up to ``size + 1`` rows past ``position``, nearest first, and whether a row lies on
+        the other side of the page (None: unknown, ask the store).
+
+        The row the cursor was made from, when it is still there, is that other-side row: it is
+        read in the same query (``inclusive``), which spares a second query on almost every
+        page after the first.
+        """
+        if position is None:
+            return query(size + 1, None, before), False  # the first (or last) page
+        rows = query(size + 2, position, before, inclusive=True)
+        if rows and sort_values(sort, rows[0]) == tuple(position):
+            return rows[1:], True
+        return rows[: size + 1], None
+
     if not backwards:
         position = _position(request.after, sort, "after")
-        rows = query(size + 1, position)
+        rows, has_previous = page_from(position, before=False)
         has_next = len(rows) > size
         rows = rows[:size]
-        if position is None:
-            has_previous = False  # the first page
-        elif rows:
-            has_previous = exists(rows[0], before=True)
-        else:
-            has_previous = bool(query(1))
+        if has_previous is None:
+            has_previous = exists(rows[0], before=True) if rows else bool(query(1))
     else:
         position = _position(request.before, sort, "before")
-        rows = query(size + 1, position, before=True)
+        rows, has_next = page_from(position, before=True)
         has_previous = len(rows) > size
         rows = rows[:size][::-1]
-        if position is None:
-            has_next = False  # the last page
-        elif rows:
-            has_next = exists(rows[-1], before=False)
-        else:
-            has_next = bool(query(1))
+        if has_next is None:
+            has_next = exists(rows[-1], before=False) if rows else bool(query(1))
     visible = prepare or (lambda row: row)
     edges = [
         Edge(

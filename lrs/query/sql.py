@@ -576,9 +576,15 @@ def _atom_values(atoms: list[_Atom], value: SortValue) -> list[Any]:
 
 
 def keyset(
-    sort: Sort, binding: TableBinding, position: Sequence[SortValue], *, after: bool = True
+    sort: Sort,
+    binding: TableBinding,
+    position: Sequence[SortValue],
+    *,
+    after: bool = True,
+    inclusive: bool = False,
 ) -> SqlBool:
-    """Rows strictly after (or, with ``after=False``, strictly before) ``position`` in ``sort``.
+    """Rows strictly after (or, with ``after=False``, strictly before) ``position`` in ``sort``;
+    with ``inclusive``, the row at ``position`` too.
 
     ``position`` comes from ``cursor.decode_cursor`` (or ``evaluate.sort_values``). Null-aware on
     nullable typed columns; a redundant leading bound keeps the first typed column an index
@@ -605,12 +611,16 @@ def keyset(
         if len(directions) == 1:
             left = sa.tuple_(*(atom.expr for atom, _ in atoms))  # type: ignore[misc]
             right = sa.tuple_(*(value for _, value in atoms))
-            return left > right if (directions.pop() == 1) == after else left < right
+            if (directions.pop() == 1) == after:
+                return left >= right if inclusive else left > right
+            return left <= right if inclusive else left < right
     alternatives: list[SqlBool] = []
     for j, unit in enumerate(units):
         parts = [_unit_equal(units[i]) for i in range(j)]
         parts.append(_unit_beyond(unit, after))
         alternatives.append(sa.and_(*parts))
+    if inclusive:
+        alternatives.append(sa.and_(*(_unit_equal(unit) for unit in units)))
     result = sa.or_(*alternatives)
     first = units[0]
     if isinstance(first[0], _Atom) and _indexable(first[0]) and len(units) > 1:

@@ -33,7 +33,8 @@ class FindQuery:
 
     ``position`` (from a cursor) selects the rows strictly after it in ``sort`` order or, with
     ``before=True``, strictly before it; a ``before`` page is returned nearest-first (reverse
-    sort order), so the caller reverses it. ``limit`` None means no limit.
+    sort order), so the caller reverses it; ``inclusive`` adds the row at ``position`` itself
+    (if there is one). ``limit`` None means no limit.
 
     ``serialise_only`` says the caller reads nothing of a document but its sort values and then
     serialises it with orjson (no projection, no evaluation). A store may then hand back the
@@ -47,6 +48,7 @@ class FindQuery:
     skip: int = 0
     position: tuple[SortValue, ...] | None = field(default=None)
     before: bool = False
+    inclusive: bool = False
     serialise_only: bool = False
 
 
@@ -72,7 +74,16 @@ def find_in_memory(docs: Iterable[Mapping[str, Any]], query: FindQuery) -> list[
     ]
     if query.position is not None:
         bound = evaluate.position_key(query.sort, tuple(query.position))
-        keyed = [item for item in keyed if (item[0] < bound if query.before else bound < item[0])]
+        if query.inclusive:  # keys define only ``<``: "not beyond on the other side"
+            keyed = [
+                item
+                for item in keyed
+                if (not bound < item[0] if query.before else not item[0] < bound)
+            ]
+        else:
+            keyed = [
+                item for item in keyed if (item[0] < bound if query.before else bound < item[0])
+            ]
     wanted = None if query.limit is None else query.skip + query.limit
     if wanted is None:
         ordered = sorted(keyed, key=_first, reverse=query.before)

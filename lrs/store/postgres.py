@@ -1001,7 +1001,13 @@ def _paged(
     """Keyset position, order, skip and limit of a find, in SQL."""
     if query.position is not None:
         statement = statement.where(
-            sql.keyset(query.sort, binding, query.position, after=not query.before)
+            sql.keyset(
+                query.sort,
+                binding,
+                query.position,
+                after=not query.before,
+                inclusive=query.inclusive,
+            )
         )
     statement = statement.order_by(*sql.order_by(query.sort, binding, reverse=query.before))
     if query.skip:

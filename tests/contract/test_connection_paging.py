@@ -124,3 +124,63 @@ def test_serialise_only_documents_serialise_like_decoded_ones(
     decoded, raw = page(False), page(True)
     assert len(decoded) == 7
     assert raw == decoded
+
+
+def test_page_info_when_the_cursor_row_is_gone(store: Store) -> None:
+    """A page usually learns that a row precedes it from the cursor's own row; once that row is
+    deleted, the other rows decide, in both directions."""
+    tenant = bootstrap(store, key="gone", secret="gone")
+    assert tenant is not None
+    records = [
+        build_record(
+            {
+                "actor": {"mbox": "mailto:gone@example.com"},
+                "verb": {"id": "http://example.com/verbs/did"},
+                "object": {"id": f"http://example.com/a/{i}"},
+                "timestamp": (T0 + timedelta(minutes=i)).isoformat(),
+            },
+            client=tenant.issued.client,
+            lrs_id=tenant.lrs.id,
+            stored=T0,
+        )
+        for i in range(5)
+    ]
+    store.insert_statements(tenant.lrs.id, records)
+    scope = StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
+    sort = with_tiebreaker(parse_sort({"timestamp": 1}, STATEMENTS))
+
+    def page(**kwargs: Any) -> tuple[list[str], bool, bool]:
+        found = paginate(
+            lambda query: store.find_statement_documents(scope, query),
+            PageRequest(sort=sort, **kwargs),
+            default_size=2,
+            max_size=10,
+        )
+        ids = [edge.node["_id"] for edge in found.edges]
+        return ids, found.has_previous_page, found.has_next_page
+
+    a, b, c, d, e = (record.id for record in records)
+    first = paginate(
+        lambda query: store.find_statement_documents(scope, query),
+        PageRequest(sort=sort, first=2),
+        default_size=2,
+        max_size=10,
+    )
+    after_b = first.edges[-1].cursor
+    last = paginate(
+        lambda query: store.find_statement_documents(scope, query),
+        PageRequest(sort=sort, last=2),
+        default_size=2,
+        max_size=10,
+    )
+    before_d = last.edges[0].cursor
+    assert page(first=2, after=after_b) == ([c, d], True, True)
+    assert page(last=2, before=before_d) == ([b, c], True, True)
+
+    store.delete_statement_documents(scope, [b, d])
+    assert page(first=2, after=after_b) == ([c, e], True, False)  # a still precedes
+    assert page(last=2, before=before_d) == ([a, c], False, True)  # e still follows
+
+    store.delete_statement_documents(scope, [a, e])
+    assert page(first=2, after=after_b) == ([c], False, False)
+    assert page(last=2, before=before_d) == ([c], False, False)
