@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -366,3 +367,66 @@ def test_lookup_terms_survive_quotes_backslashes_and_braces(tenant: Tenant) -> N
     [statement_id] = tenant.insert(statement(activity=odd))
     assert tenant.find(activity=odd) == [statement_id]
     assert tenant.find(activity="http://example.com/a") == []
+
+
+def test_filters_windows_orders_and_pages_combine(tenant: Tenant) -> None:
+    """Every mix of a term filter, a stored window, an order and keyset pages gives exactly the
+    matching statements in order (the memory store walks per-term lists, PostgreSQL its GIN)."""
+    verbs = [f"http://example.com/verbs/v{i}" for i in range(3)]
+    actors = [f"mailto:u{i}@example.com" for i in range(2)]
+    sent = [statement(verbs[i % 3], actor=actors[i % 2]) for i in range(30)]
+    ids = []
+    for start in range(0, 30, 5):  # 6 batches: 5 statements share each stored instant
+        tenant.tick += 1
+        records = [
+            build_record(
+                body,
+                client=tenant.client,
+                lrs_id=tenant.lrs.id,
+                stored=T0 + timedelta(seconds=tenant.tick),
+            )
+            for body in sent[start : start + 5]
+        ]
+        tenant.store.insert_statements(tenant.lrs.id, records)
+        ids += [(r.statement_id, r.stored) for r in records]
+    first_stored = ids[0][1]
+    windows = [
+        (None, None),
+        (first_stored + timedelta(seconds=1), None),
+        (None, first_stored + timedelta(seconds=4)),
+        (first_stored, first_stored + timedelta(seconds=3)),
+    ]
+    for verb in (None, verbs[1]):
+        for agent in (None, actors[0]):
+            for since, until in windows:
+                for ascending in (False, True):
+                    expected = [
+                        sid
+                        for index, (sid, stored) in enumerate(ids)
+                        if (verb is None or index % 3 == 1)
+                        and (agent is None or index % 2 == 0)
+                        and (since is None or stored > since)
+                        and (until is None or stored <= until)
+                    ]
+                    page_size = 4
+                    query = StatementQuery(
+                        lrs_id=tenant.lrs.id,
+                        filter=StatementFilter(verb=verb, agent=agent),
+                        since=since,
+                        until=until,
+                        ascending=ascending,
+                        limit=page_size,
+                    )
+                    seen: list[str] = []
+                    stored_seen = []
+                    while True:
+                        page = tenant.store.find_statements(query)
+                        seen += [r.statement_id for r in page]
+                        stored_seen += [r.stored for r in page]
+                        if len(page) < page_size:
+                            break
+                        query = dataclasses.replace(query, after=(page[-1].stored, page[-1].id))
+                    label = (verb, agent, since, until, ascending)
+                    assert sorted(seen) == sorted(expected), label
+                    assert len(seen) == len(set(seen)), label
+                    assert stored_seen == sorted(stored_seen, reverse=not ascending), label
