@@ -934,9 +934,8 @@ def _raw_json_fields(query: FindQuery) -> frozenset[str] | None:
     return _JSON_FIELDS - {key.path.segments[0] for key in query.sort}
 
 
-# ``_raw_statement_document`` unpacks rows of these, in this order: the scalar fields, then
-# ``statement`` and each queriable array on its own (``_JSON_FIELD_ORDER``).
-_RAW_DOCUMENT_COLUMNS = (
+# The scalar fields of a statement document, in the order ``_raw_statement_document`` unpacks.
+_SCALAR_DOCUMENT_COLUMNS = (
     statements.c.id,
     statements.c.timestamp,
     statements.c.stored,
@@ -945,23 +944,15 @@ _RAW_DOCUMENT_COLUMNS = (
     statements.c.client_id,
     statements.c.voided,
     statements.c.hash,
+)
+# What ``_statement_document`` builds a Learning Locker statement document from.
+_DOCUMENT_COLUMNS = (*_SCALAR_DOCUMENT_COLUMNS, statements.c.statement, statements.c.queriables)
+# What ``_raw_statement_document`` builds one from: the scalar fields, then ``statement`` and
+# each queriable array on its own (``_JSON_FIELD_ORDER``).
+_RAW_DOCUMENT_COLUMNS = (
+    *_SCALAR_DOCUMENT_COLUMNS,
     statements.c.statement,
     *(statements.c.queriables[column].label(name) for name, column in _QUERIABLE_NAMES.items()),
-)
-
-
-# What a Learning Locker statement document is built from (``_statement_document``).
-_DOCUMENT_COLUMNS = (
-    statements.c.id,
-    statements.c.statement,
-    statements.c.timestamp,
-    statements.c.stored,
-    statements.c.organisation_id,
-    statements.c.lrs_id,
-    statements.c.client_id,
-    statements.c.voided,
-    statements.c.hash,
-    statements.c.queriables,
 )
 
 

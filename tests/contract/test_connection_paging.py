@@ -12,10 +12,11 @@ from typing import Any
 import orjson
 import pytest
 
-from lrs.connection import PageRequest, paginate
+from lrs.connection import Page, PageRequest, paginate
 from lrs.query.cursor import cursor_for, with_tiebreaker
 from lrs.query.parse import STATEMENTS, parse_sort
 from lrs.statements.build import build_record
+from lrs.statements.record import StatementRecord
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
 from lrs.tenancy import bootstrap
@@ -90,10 +91,10 @@ def test_serialise_only_documents_serialise_like_decoded_ones(
 ) -> None:
     """A ``serialise_only`` find (a store may leave JSON fields as text) gives the same JSON, the
     same order and the same cursors as a normal find, whatever field the sort reads."""
-    tenant = bootstrap(store, key="raw", secret="raw")
-    assert tenant is not None
-    records = [
-        build_record(
+    _, scope = _store_statements(
+        store,
+        "raw",
+        [
             {
                 "actor": {"mbox": f"mailto:u{i % 3}@example.com", "name": 'Zoë "q" \\ ü'},
                 "verb": {"id": f"http://example.com/verbs/v{i % 4}"},
@@ -101,15 +102,10 @@ def test_serialise_only_documents_serialise_like_decoded_ones(
                 "context": {"contextActivities": {"parent": {"id": "http://example.com/p"}}},
                 "result": {"score": {"scaled": 0.5}, "extensions": {"http://e.com/x": [1, 2.5]}},
                 "timestamp": (T0 + timedelta(minutes=i)).isoformat(),
-            },
-            client=tenant.issued.client,
-            lrs_id=tenant.lrs.id,
-            stored=T0,
-        )
-        for i in range(12)
-    ]
-    store.insert_statements(tenant.lrs.id, records)
-    scope = StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
+            }
+            for i in range(12)
+        ],
+    )
     sort = with_tiebreaker(parse_sort(raw_sort, STATEMENTS))
 
     def page(serialise_only: bool) -> list[Any]:
@@ -129,51 +125,37 @@ def test_serialise_only_documents_serialise_like_decoded_ones(
 def test_page_info_when_the_cursor_row_is_gone(store: Store) -> None:
     """A page usually learns that a row precedes it from the cursor's own row; once that row is
     deleted, the other rows decide, in both directions."""
-    tenant = bootstrap(store, key="gone", secret="gone")
-    assert tenant is not None
-    records = [
-        build_record(
+    records, scope = _store_statements(
+        store,
+        "gone",
+        [
             {
                 "actor": {"mbox": "mailto:gone@example.com"},
                 "verb": {"id": "http://example.com/verbs/did"},
                 "object": {"id": f"http://example.com/a/{i}"},
                 "timestamp": (T0 + timedelta(minutes=i)).isoformat(),
-            },
-            client=tenant.issued.client,
-            lrs_id=tenant.lrs.id,
-            stored=T0,
-        )
-        for i in range(5)
-    ]
-    store.insert_statements(tenant.lrs.id, records)
-    scope = StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
+            }
+            for i in range(5)
+        ],
+    )
     sort = with_tiebreaker(parse_sort({"timestamp": 1}, STATEMENTS))
 
-    def page(**kwargs: Any) -> tuple[list[str], bool, bool]:
-        found = paginate(
+    def paginated(**kwargs: Any) -> Page:
+        return paginate(
             lambda query: store.find_statement_documents(scope, query),
             PageRequest(sort=sort, **kwargs),
             default_size=2,
             max_size=10,
         )
+
+    def page(**kwargs: Any) -> tuple[list[str], bool, bool]:
+        found = paginated(**kwargs)
         ids = [edge.node["_id"] for edge in found.edges]
         return ids, found.has_previous_page, found.has_next_page
 
     a, b, c, d, e = (record.id for record in records)
-    first = paginate(
-        lambda query: store.find_statement_documents(scope, query),
-        PageRequest(sort=sort, first=2),
-        default_size=2,
-        max_size=10,
-    )
-    after_b = first.edges[-1].cursor
-    last = paginate(
-        lambda query: store.find_statement_documents(scope, query),
-        PageRequest(sort=sort, last=2),
-        default_size=2,
-        max_size=10,
-    )
-    before_d = last.edges[0].cursor
+    after_b = paginated(first=2).edges[-1].cursor
+    before_d = paginated(last=2).edges[0].cursor
     assert page(first=2, after=after_b) == ([c, d], True, True)
     assert page(last=2, before=before_d) == ([b, c], True, True)
 
@@ -184,3 +166,17 @@ def test_page_info_when_the_cursor_row_is_gone(store: Store) -> None:
     store.delete_statement_documents(scope, [a, e])
     assert page(first=2, after=after_b) == ([c], False, False)
     assert page(last=2, before=before_d) == ([c], False, False)
+
+
+def _store_statements(
+    store: Store, key: str, bodies: list[dict[str, Any]]
+) -> tuple[list[StatementRecord], StatementScope]:
+    """A fresh tenant holding ``bodies`` (all stored at T0): the records and the read scope."""
+    tenant = bootstrap(store, key=key, secret=key)
+    assert tenant is not None
+    records = [
+        build_record(body, client=tenant.issued.client, lrs_id=tenant.lrs.id, stored=T0)
+        for body in bodies
+    ]
+    store.insert_statements(tenant.lrs.id, records)
+    return records, StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
