@@ -36,6 +36,11 @@ from lrs.statements.record import (
     StatementRecord,
     record_terms,
 )
+from lrs.store.context_activities import (
+    context_activity_rows,
+    split_context_activity,
+    statement_context_rows,
+)
 from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
 from lrs.store.schema import (
@@ -43,6 +48,7 @@ from lrs.store.schema import (
     documents,
     models,
     statement_attachments,
+    statement_context_activities,
     statements,
 )
 from lrs.timeutil import from_iso, utc_now
@@ -361,8 +367,27 @@ class PostgresStore:
             rows = conn.execute(
                 statements.delete()
                 .where(*_statement_scope(scope), statements.c.id.in_(list(record_ids)))
-                .returning(statements.c.lrs_id)
+                .returning(
+                    statements.c.lrs_id,
+                    statements.c.id,
+                    statements.c.timestamp,
+                    statements.c.statement,
+                )
             ).all()
+            side_keys = [key for row in rows for key in statement_context_rows(*row)]
+            if side_keys:
+                side = statement_context_activities
+                conn.execute(
+                    side.delete().where(
+                        sa.tuple_(
+                            side.c.lrs_id,
+                            side.c.category,
+                            side.c.activity_id,
+                            side.c.timestamp,
+                            side.c.id,
+                        ).in_(side_keys)
+                    )
+                )
             removed: dict[str, int] = {}
             for row in rows:
                 removed[row.lrs_id] = removed.get(row.lrs_id, 0) + 1
@@ -514,8 +539,8 @@ class PostgresStore:
         with self._transaction() as conn:
             conn.execute(
                 sa.text(
-                    "TRUNCATE models, statements, statement_attachments, activity_definitions, "
-                    "documents"
+                    "TRUNCATE models, statements, statement_context_activities, "
+                    "statement_attachments, activity_definitions, documents"
                 )
             )
 
@@ -550,9 +575,13 @@ class PostgresStore:
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         try:
-            with dbapi.cursor() as cursor, cursor.copy(_COPY_STATEMENTS) as copy:
-                for record in records:
-                    copy.write_row(_copy_row(record))
+            with dbapi.cursor() as cursor:
+                with cursor.copy(_COPY_STATEMENTS) as copy:
+                    for record in records:
+                        copy.write_row(_copy_row(record))
+                with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
+                    for row in context_activity_rows(records):
+                        copy.write_row(row)
         except psycopg.errors.UniqueViolation as error:
             raise _Retryable() from error
 
@@ -732,6 +761,9 @@ _COPY_COLUMNS = (
     "statement",
 )
 _COPY_STATEMENTS = f"COPY statements ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+_COPY_CONTEXT_ACTIVITIES = (
+    'COPY statement_context_activities (lrs_id, category, activity_id, "timestamp", id) FROM STDIN'
+)
 
 
 def _array_literal(values: Sequence[str]) -> str:
@@ -880,32 +912,43 @@ _QUERIABLE_NAMES = {
     "relatedActivities": "related_activities",
     "registrations": "registrations",
 }
-STATEMENT_BINDING = sql.TableBinding.of(
-    sa.func.jsonb_build_object(
-        *(
-            part
-            for name, column in _QUERIABLE_NAMES.items()
-            for part in (sa.literal(name), statements.c.queriables[column])
-        )
+_STATEMENT_DOCUMENT = sa.func.jsonb_build_object(
+    *(
+        part
+        for name, column in _QUERIABLE_NAMES.items()
+        for part in (sa.literal(name), statements.c.queriables[column])
+    )
+)
+_STATEMENT_TYPED: dict[str, sql.TypedColumn] = {
+    "_id": sql.TypedColumn(statements.c.id, "text", nullable=False),
+    "timestamp": sql.TypedColumn(statements.c.timestamp, "timestamptz", nullable=False),
+    "stored": sql.TypedColumn(statements.c.stored, "timestamptz", nullable=False),
+    "voided": sql.TypedColumn(statements.c.voided, "boolean", nullable=False),
+    "organisation": sql.TypedColumn(statements.c.organisation_id, "text", nullable=False),
+    "lrs_id": sql.TypedColumn(statements.c.lrs_id, "text", nullable=False),
+    "client": sql.TypedColumn(statements.c.client_id, "text", nullable=False),
+    "hash": sql.TypedColumn(statements.c.hash, "text", nullable=False),
+    "statement": sql.TypedColumn(statements.c.statement, "jsonb", nullable=False),
+    "statement.verb.id": sql.TypedColumn(statements.c.verb_id, "text"),
+    "statement.object.id": sql.TypedColumn(statements.c.object_id, "text"),
+    "statement.actor.mbox": sql.TypedColumn(statements.c.actor_mbox, "text"),
+    "statement.actor.account.name": sql.TypedColumn(statements.c.actor_account_name, "text"),
+    "statement.actor.account.homePage": sql.TypedColumn(
+        statements.c.actor_account_homepage, "text"
     ),
+    "statement.context.registration": sql.TypedColumn(statements.c.registration, "text"),
+}
+STATEMENT_BINDING = sql.TableBinding.of(_STATEMENT_DOCUMENT, _STATEMENT_TYPED)
+# The same, but ``timestamp`` and ``_id`` read from a joined ``statement_context_activities``
+# row (equal by the join), so that table's btree orders and bounds the page.
+_CONTEXT_ACTIVITY_BINDING = sql.TableBinding.of(
+    _STATEMENT_DOCUMENT,
     {
-        "_id": sql.TypedColumn(statements.c.id, "text", nullable=False),
-        "timestamp": sql.TypedColumn(statements.c.timestamp, "timestamptz", nullable=False),
-        "stored": sql.TypedColumn(statements.c.stored, "timestamptz", nullable=False),
-        "voided": sql.TypedColumn(statements.c.voided, "boolean", nullable=False),
-        "organisation": sql.TypedColumn(statements.c.organisation_id, "text", nullable=False),
-        "lrs_id": sql.TypedColumn(statements.c.lrs_id, "text", nullable=False),
-        "client": sql.TypedColumn(statements.c.client_id, "text", nullable=False),
-        "hash": sql.TypedColumn(statements.c.hash, "text", nullable=False),
-        "statement": sql.TypedColumn(statements.c.statement, "jsonb", nullable=False),
-        "statement.verb.id": sql.TypedColumn(statements.c.verb_id, "text"),
-        "statement.object.id": sql.TypedColumn(statements.c.object_id, "text"),
-        "statement.actor.mbox": sql.TypedColumn(statements.c.actor_mbox, "text"),
-        "statement.actor.account.name": sql.TypedColumn(statements.c.actor_account_name, "text"),
-        "statement.actor.account.homePage": sql.TypedColumn(
-            statements.c.actor_account_homepage, "text"
+        **_STATEMENT_TYPED,
+        "_id": sql.TypedColumn(statement_context_activities.c.id, "text", nullable=False),
+        "timestamp": sql.TypedColumn(
+            statement_context_activities.c.timestamp, "timestamptz", nullable=False
         ),
-        "statement.context.registration": sql.TypedColumn(statements.c.registration, "text"),
     },
 )
 
@@ -914,11 +957,44 @@ def statement_documents_query(
     scope: StatementScope, query: FindQuery, *, raw: bool = False
 ) -> sa.Select[Any]:
     """The SELECT behind ``find_statement_documents`` (the EXPLAIN tests read its plan);
-    ``raw`` selects ``_RAW_DOCUMENT_COLUMNS``."""
-    statement = sa.select(*(_RAW_DOCUMENT_COLUMNS if raw else _DOCUMENT_COLUMNS)).where(
-        *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
+    ``raw`` selects ``_RAW_DOCUMENT_COLUMNS``.
+
+    A filter on a context activity id, sorted by ``timestamp``/``_id`` only, in one store, is
+    a join with ``statement_context_activities`` ordered and paged on the side table's own
+    copies of ``timestamp`` and ``_id``, so its btree yields the page without a sort.
+    """
+    columns = _RAW_DOCUMENT_COLUMNS if raw else _DOCUMENT_COLUMNS
+    match = split_context_activity(query.filter)
+    if (
+        match is None
+        or scope.lrs_id is None
+        or any(key.path.segments[0] not in ("timestamp", "_id") for key in query.sort)
+    ):
+        statement = sa.select(*columns).where(
+            *_statement_scope(scope), sql.where(query.filter, STATEMENT_BINDING)
+        )
+        return _paged(statement, query, STATEMENT_BINDING)
+    side = statement_context_activities
+    joined = statements.join(
+        side,
+        sa.and_(
+            side.c.lrs_id == statements.c.lrs_id,
+            side.c.id == statements.c.id,
+            side.c.timestamp == statements.c.timestamp,
+        ),
     )
-    return _paged(statement, query, STATEMENT_BINDING)
+    statement = (
+        sa.select(*columns)
+        .select_from(joined)
+        .where(
+            *_statement_scope(scope),
+            side.c.lrs_id == scope.lrs_id,
+            side.c.category == match.category,
+            side.c.activity_id == match.activity_id,
+            sql.where(match.rest, STATEMENT_BINDING),
+        )
+    )
+    return _paged(statement, query, _CONTEXT_ACTIVITY_BINDING)
 
 
 # The JSON-valued fields of a statement document: ``statement`` and the queriable arrays.

@@ -76,6 +76,27 @@ statements = sa.Table(
     ),
 )
 
+# One row per (statement, contextActivities category, activity id): the index behind ordered
+# Connection pages filtered on a context activity (``lrs.store.context_activities``).
+statement_context_activities = sa.Table(
+    "statement_context_activities",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), nullable=False),
+    sa.Column("category", sa.Text(collation="C"), nullable=False),
+    sa.Column("activity_id", sa.Text(collation="C"), nullable=False),
+    sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("id", sa.Text(collation="C"), nullable=False),
+    sa.Index(
+        "statement_context_activities_lookup",
+        "lrs_id",
+        "category",
+        "activity_id",
+        sa.text("timestamp DESC"),
+        "id",
+        unique=True,
+    ),
+)
+
 # Attachment data, once per store and SHA-2 hash.
 statement_attachments = sa.Table(
     "statement_attachments",

@@ -13,8 +13,9 @@ import orjson
 import pytest
 
 from lrs.connection import Page, PageRequest, paginate
+from lrs.query import evaluate
 from lrs.query.cursor import cursor_for, with_tiebreaker
-from lrs.query.parse import STATEMENTS, parse_sort
+from lrs.query.parse import STATEMENTS, parse_filter, parse_sort
 from lrs.statements.build import build_record
 from lrs.statements.record import StatementRecord
 from lrs.store.base import Store
@@ -180,3 +181,98 @@ def _store_statements(
     ]
     store.insert_statements(tenant.lrs.id, records)
     return records, StatementScope(organisation_id=tenant.organisation.id, lrs_id=tenant.lrs.id)
+
+
+PARENT = "http://example.com/course"
+
+
+def _context_statement(i: int) -> dict[str, Any]:
+    """Every third statement has the course as parent (one of them twice), every fourth as
+    grouping; some have no context at all."""
+    context: dict[str, Any] = {"contextActivities": {}}
+    if i % 3 == 0:
+        parents = [{"id": PARENT}, {"id": f"http://example.com/other/{i}"}]
+        context["contextActivities"]["parent"] = parents + ([{"id": PARENT}] if i == 3 else [])
+    if i % 4 == 0:
+        context["contextActivities"]["grouping"] = {"id": PARENT}  # a single object is allowed
+    body: dict[str, Any] = {
+        "actor": {"mbox": f"mailto:u{i % 2}@example.com"},
+        "verb": {"id": "http://example.com/verbs/did"},
+        "object": {"id": f"http://example.com/a/{i}"},
+        "timestamp": (T0 + timedelta(minutes=i % 7)).isoformat(),  # ties on timestamp
+    }
+    if i % 5:
+        body["context"] = context
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw_sort", [{"timestamp": -1, "_id": 1}, {"timestamp": 1}, {"_id": 1}, {"stored": -1}]
+)
+def test_context_activity_filters_page_exactly(store: Store, raw_sort: dict[str, int]) -> None:
+    """Context activity filters (PostgreSQL answers them from its side table when the sort
+    allows) find exactly the matching statements, once each, in order, both ways; a deleted
+    statement is gone from them."""
+    records, scope = _store_statements(store, "ctx", [_context_statement(i) for i in range(60)])
+    sort = with_tiebreaker(parse_sort(raw_sort, STATEMENTS))
+    by_id = {record.id: record for record in records}
+
+    def matching(category: str, also_actor: bool) -> list[str]:
+        found = []
+        for record in records:
+            members = record.statement.get("context", {}).get("contextActivities", {})
+            ids = [member["id"] for member in members.get(category, [])]
+            if PARENT in ids and (
+                not also_actor or record.statement["actor"]["mbox"].endswith("u0@example.com")
+            ):
+                found.append(record.id)
+        return found
+
+    def walk(raw_filter: dict[str, Any], backwards: bool) -> list[str]:
+        condition = parse_filter(raw_filter, STATEMENTS)
+        seen: list[str] = []
+        cursor = None
+        for _ in range(20):
+            request = (
+                PageRequest(filter=condition, sort=sort, last=4, before=cursor)
+                if backwards
+                else PageRequest(filter=condition, sort=sort, first=4, after=cursor)
+            )
+            page = paginate(
+                lambda query: store.find_statement_documents(scope, query),
+                request,
+                default_size=4,
+                max_size=10,
+            )
+            ids = [edge.node["_id"] for edge in page.edges]
+            seen = ids + seen if backwards else seen + ids
+            more = page.has_previous_page if backwards else page.has_next_page
+            if not more:
+                break
+            cursor = page.edges[0].cursor if backwards else page.edges[-1].cursor
+        return seen
+
+    for category in ("parent", "grouping"):
+        for also_actor in (False, True):
+            raw_filter: dict[str, Any] = {
+                f"statement.context.contextActivities.{category}.id": PARENT
+            }
+            if also_actor:
+                raw_filter["statement.actor.mbox"] = "mailto:u0@example.com"
+            forwards = walk(raw_filter, backwards=False)
+            expected = matching(category, also_actor)
+            assert sorted(forwards) == sorted(expected), (category, also_actor)
+            assert len(forwards) == len(set(forwards))
+            keys = [evaluate.sort_key(sort, _view(by_id[i])) for i in forwards]
+            assert keys == sorted(keys)
+            assert walk(raw_filter, backwards=True) == forwards
+
+    gone = matching("parent", False)[:2]
+    store.delete_statement_documents(scope, gone)
+    left = walk({"statement.context.contextActivities.parent.id": PARENT}, backwards=False)
+    assert sorted(left) == sorted(set(matching("parent", False)) - set(gone))
+
+
+def _view(record: StatementRecord) -> dict[str, Any]:
+    """The sort-relevant fields of a record's statement document."""
+    return {"_id": record.id, "timestamp": record.timestamp, "stored": record.stored}

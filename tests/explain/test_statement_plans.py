@@ -65,7 +65,7 @@ def loaded(postgres_store: PostgresStore) -> Iterator[tuple[PostgresStore, str]]
         ]
         postgres_store.insert_statements(tenant.lrs.id, records)
     with postgres_store.engine.begin() as conn:
-        conn.execute(sa.text("ANALYZE statements"))
+        conn.execute(sa.text("ANALYZE statements, statement_context_activities"))
     yield postgres_store, tenant.lrs.id
     postgres_store.reset()
 
@@ -93,7 +93,7 @@ FILTERS = {
     ),
     "contextActivities": (
         {"statement.context.contextActivities.parent.id": "http://example.com/courses/4"},
-        None,
+        "statement_context_activities_lookup",
     ),
 }
 SORTS = {"newest": {"timestamp": -1, "_id": 1}, "stored": {"stored": -1}, "id": {"_id": 1}}
