@@ -596,15 +596,11 @@ class PostgresStore:
         """
 
         def read(ids: list[str], lock: bool) -> dict[str, dict[str, Any]]:
-            query = (
-                sa.select(activity_definitions.c.activity_id, activity_definitions.c.definition)
-                .where(
-                    activity_definitions.c.lrs_id == lrs_id,
-                    activity_definitions.c.activity_id == sa.any_(sa.literal(ids, ARRAY(sa.Text))),
-                )
-                .order_by(activity_definitions.c.activity_id)
+            rows = conn.execute(
+                sa.text(_READ_DEFINITIONS_FOR_UPDATE if lock else _READ_DEFINITIONS),
+                {"lrs_id": lrs_id, "ids": ids},
             )
-            return dict(conn.execute(query.with_for_update() if lock else query).tuples().all())
+            return dict(rows.tuples().all())
 
         current = read(sorted(definitions), lock=False)
         changing = sorted(
@@ -737,6 +733,24 @@ class PostgresStore:
     def _transaction(self) -> Iterator[sa.Connection]:
         with _translated_errors(), self._engine.begin() as conn:
             yield conn
+
+
+# One primary-key lookup per wanted id, in the order given (sorted: one lock order for every
+# writer). The LIMIT keeps the subquery a per-id lookup: as a plain ``= ANY`` or a join, the
+# planner seq-scans a small table and compares each row with every id, which costs more per
+# batch than the whole lookup as the store's activity count grows.
+_READ_DEFINITIONS_TEMPLATE = """
+SELECT wanted.activity_id, found.definition
+FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS wanted(activity_id, position)
+CROSS JOIN LATERAL (
+    SELECT definition FROM activity_definitions
+    WHERE lrs_id = :lrs_id AND activity_id = wanted.activity_id
+    LIMIT 1 {lock}
+) AS found
+ORDER BY wanted.position
+"""
+_READ_DEFINITIONS = _READ_DEFINITIONS_TEMPLATE.format(lock="")
+_READ_DEFINITIONS_FOR_UPDATE = _READ_DEFINITIONS_TEMPLATE.format(lock="FOR UPDATE")
 
 
 def _queriables_json(queriables: Queriables) -> dict[str, Any]:
