@@ -7,7 +7,6 @@ becomes ``Conflict``, a lost connection or a cancelled (timed out) query ``Store
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -40,6 +39,13 @@ from lrs.store.context_activities import (
     context_activity_rows,
     split_context_activity,
     statement_context_rows,
+)
+from lrs.store.copy_rows import (
+    STATEMENT_COLUMNS,
+    array_literal,
+    plain_rows,
+    queriables_json,
+    statement_rows,
 )
 from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
@@ -266,17 +272,17 @@ class PostgresStore:
         with self._transaction() as conn:
             ids = [r.statement_id for r in records]
             wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
-            uuids = ARRAY(UUID(as_uuid=False))
             # One round trip for both: the stored statements sharing the batch's ids or
-            # referenced by it, and the stored statements referencing the batch.
-            touched = self._select_records(
-                conn,
-                statements.c.lrs_id == lrs_id,
-                sa.or_(
-                    statements.c.statement_id == sa.any_(sa.literal(wanted, uuids)),
-                    statements.c.ref_target == sa.any_(sa.literal(ids, uuids)),
-                ),
-            )
+            # referenced by it, and the stored statements referencing the batch. The id lists
+            # go as array literals (validated lower-case UUIDs): psycopg's list adaptation
+            # cost more than the query.
+            touched = [
+                _record_from_row(row)
+                for row in conn.execute(
+                    _SELECT_TOUCHED,
+                    {"lrs_id": lrs_id, "wanted": _uuid_array(wanted), "ids": _uuid_array(ids)},
+                )
+            ]
             wanted_set, id_set = set(wanted), set(ids)
             stored = {r.statement_id: r for r in touched if r.statement_id in wanted_set}
             referencing = [r for r in touched if r.ref_target in id_set]
@@ -299,7 +305,7 @@ class PostgresStore:
                     .where(statements.c.lrs_id == lrs_id, statements.c.statement_id == statement_id)
                     .values(
                         terms=list(record_terms(queriables)),
-                        queriables=_queriables_json(queriables),
+                        queriables=queriables_json(queriables),
                     )
                 )
             if plan.definitions:
@@ -577,11 +583,11 @@ class PostgresStore:
         try:
             with dbapi.cursor() as cursor:
                 with cursor.copy(_COPY_STATEMENTS) as copy:
-                    for record in records:
-                        copy.write_row(_copy_row(record))
-                with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
-                    for row in context_activity_rows(records):
-                        copy.write_row(row)
+                    copy.write(statement_rows(records))
+                side_rows = context_activity_rows(records)
+                if side_rows:
+                    with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
+                        copy.write(plain_rows(side_rows))
         except psycopg.errors.UniqueViolation as error:
             raise _Retryable() from error
 
@@ -597,8 +603,8 @@ class PostgresStore:
 
         def read(ids: list[str], lock: bool) -> dict[str, dict[str, Any]]:
             rows = conn.execute(
-                sa.text(_READ_DEFINITIONS_FOR_UPDATE if lock else _READ_DEFINITIONS),
-                {"lrs_id": lrs_id, "ids": ids},
+                _READ_DEFINITIONS_FOR_UPDATE if lock else _READ_DEFINITIONS,
+                {"lrs_id": lrs_id, "ids": array_literal(ids)},
             )
             return dict(rows.tuples().all())
 
@@ -749,60 +755,28 @@ CROSS JOIN LATERAL (
 ) AS found
 ORDER BY wanted.position
 """
-_READ_DEFINITIONS = _READ_DEFINITIONS_TEMPLATE.format(lock="")
-_READ_DEFINITIONS_FOR_UPDATE = _READ_DEFINITIONS_TEMPLATE.format(lock="FOR UPDATE")
-
-
-def _queriables_json(queriables: Queriables) -> dict[str, Any]:
-    return {name: getattr(queriables, name) for name in _QUERIABLE_FIELDS}
-
-
-_QUERIABLE_FIELDS = tuple(field.name for field in dataclasses.fields(Queriables))
-_COPY_COLUMNS = (
-    "lrs_id",
-    "id",
-    "statement_id",
-    "organisation_id",
-    "client_id",
-    "stored",
-    "timestamp",
-    "voided",
-    "voiding",
-    "ref_target",
-    "hash",
-    "terms",
-    "queriables",
-    "statement",
+_READ_DEFINITIONS = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock=""))
+_READ_DEFINITIONS_FOR_UPDATE = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock="FOR UPDATE"))
+_SELECT_TOUCHED = sa.select(statements).where(
+    statements.c.lrs_id == sa.bindparam("lrs_id"),
+    sa.or_(
+        statements.c.statement_id
+        == sa.any_(sa.cast(sa.bindparam("wanted", type_=sa.Text), ARRAY(UUID(as_uuid=False)))),
+        statements.c.ref_target
+        == sa.any_(sa.cast(sa.bindparam("ids", type_=sa.Text), ARRAY(UUID(as_uuid=False)))),
+    ),
 )
-_COPY_STATEMENTS = f"COPY statements ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+
+
+def _uuid_array(values: Sequence[str]) -> str:
+    """A ``uuid[]`` literal of validated UUIDs (no quoting needed)."""
+    return "{" + ",".join(values) + "}"
+
+
+_COPY_STATEMENTS = f"COPY statements ({', '.join(STATEMENT_COLUMNS)}) FROM STDIN"
 _COPY_CONTEXT_ACTIVITIES = (
     'COPY statement_context_activities (lrs_id, category, activity_id, "timestamp", id) FROM STDIN'
 )
-
-
-def _array_literal(values: Sequence[str]) -> str:
-    """A PostgreSQL text[] literal (``{"a","b"}``): much cheaper than psycopg's list dumper."""
-    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-    return "{" + ",".join(quoted) + "}"
-
-
-def _copy_row(record: StatementRecord) -> tuple[Any, ...]:
-    return (
-        record.lrs_id,
-        record.id,
-        record.statement_id,
-        record.organisation_id,
-        record.client_id,
-        record.stored,
-        record.timestamp,
-        record.voided,
-        record.voiding,
-        record.ref_target,
-        record.hash,
-        _array_literal(record.terms),
-        orjson.dumps(_queriables_json(record.queriables)).decode(),
-        orjson.dumps(record.statement).decode(),
-    )
 
 
 def _queriables_from_json(data: dict[str, Any]) -> Queriables:

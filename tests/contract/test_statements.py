@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lrs.errors import BadRequest, Conflict
+from lrs.query.parse import STATEMENTS, parse_filter, parse_sort
 from lrs.statements.build import build_record
 from lrs.statements.record import (
     AttachmentContent,
@@ -18,6 +19,7 @@ from lrs.statements.record import (
     StatementRecord,
 )
 from lrs.store.base import Store
+from lrs.store.find import FindQuery, StatementScope
 from lrs.store.models import Client, Lrs
 from lrs.tenancy import new_client, new_lrs, new_organisation
 
@@ -367,6 +369,36 @@ def test_lookup_terms_survive_quotes_backslashes_and_braces(tenant: Tenant) -> N
     [statement_id] = tenant.insert(statement(activity=odd))
     assert tenant.find(activity=odd) == [statement_id]
     assert tenant.find(activity="http://example.com/a") == []
+
+
+def test_tabs_newlines_and_backslashes_read_back_exactly(tenant: Tenant) -> None:
+    # The PostgreSQL store writes rows as COPY text, where these characters must be escaped.
+    odd = "line one\nline two\ttabbed\r\\back\\\\slash \\N \u00e9\u4e2d"
+    account = {"homePage": "http://example.com", "name": "tab\tname\\x"}
+    parent = "http://example.com/p\\q\tr"
+    sent = statement(
+        actor="mailto:ann@example.com",
+        result={"response": odd, "extensions": {"http://example.com/x": {"text": odd}}},
+        context={
+            "instructor": {"account": account},
+            "contextActivities": {"parent": [{"id": parent}]},
+        },
+    )
+    [statement_id] = tenant.insert(sent)
+    record = tenant.store.get_statement(tenant.lrs.id, statement_id)
+    assert record is not None
+    assert record.statement["result"] == sent["result"]
+    assert record.statement["context"]["instructor"]["account"] == account
+    instructor = f"{account['homePage']}|{account['name']}"
+    assert tenant.find(agent=instructor) == []
+    assert tenant.find(agent=instructor, related_agents=True) == [statement_id]
+    assert tenant.find(activity=parent, related_activities=True) == [statement_id]
+    by_parent = parse_filter({"statement.context.contextActivities.parent.id": parent}, STATEMENTS)
+    page = tenant.store.find_statement_documents(
+        StatementScope(organisation_id=tenant.lrs.organisation_id, lrs_id=tenant.lrs.id),
+        FindQuery(filter=by_parent, sort=parse_sort({"timestamp": -1, "_id": 1}, STATEMENTS)),
+    )
+    assert [document["statement"]["id"] for document in page] == [statement_id]
 
 
 def test_filters_windows_orders_and_pages_combine(tenant: Tenant) -> None:
