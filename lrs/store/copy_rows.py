@@ -71,22 +71,27 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode().replace("\\", "\\\\")
 
 
-def statement_row(record: StatementRecord) -> str:
-    """One ``statements`` row (``STATEMENT_COLUMNS``), newline included."""
+def statement_row(record: StatementRecord, stored: str | None = None) -> str:
+    """One ``statements`` row (``STATEMENT_COLUMNS``), newline included.
+
+    ``stored``: ``record.stored`` already written as text (one instant serves a whole batch).
+    The record id, the statement UUIDs and the hash (hex digits and an ISO instant) are made or
+    validated here and have nothing to escape.
+    """
     ref_target = record.ref_target
     return "\t".join(
         (
             escape(record.lrs_id),
-            escape(record.id),
-            escape(record.statement_id),
+            record.id,
+            record.statement_id,
             escape(record.organisation_id),
             escape(record.client_id),
-            _instant(record.stored),
+            stored or _instant(record.stored),
             _instant(record.timestamp),
             "t" if record.voided else "f",
             "t" if record.voiding else "f",
-            _NULL if ref_target is None else escape(ref_target),
-            escape(record.hash),
+            _NULL if ref_target is None else ref_target,
+            record.hash,
             escape(array_literal(record.terms)),
             _json(queriables_json(record.queriables)),
             _json(record.statement),
@@ -96,7 +101,15 @@ def statement_row(record: StatementRecord) -> str:
 
 def statement_rows(records: Sequence[StatementRecord]) -> bytes:
     """The COPY text of ``records``."""
-    return "".join(statement_row(record) + "\n" for record in records).encode()
+    instants: dict[datetime, str] = {}
+    lines = []
+    for record in records:
+        stored = instants.get(record.stored)
+        if stored is None:
+            stored = instants[record.stored] = _instant(record.stored)
+        lines.append(statement_row(record, stored))
+        lines.append("\n")
+    return "".join(lines).encode()
 
 
 def plain_rows(rows: Iterable[tuple[str | datetime, ...]]) -> bytes:

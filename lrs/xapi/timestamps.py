@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 __all__ = ["format_timestamp", "is_timestamp", "parse_timestamp"]
 
@@ -38,6 +39,9 @@ def _offset(minutes: int) -> timezone:
     return tz
 
 
+# Storing a statement reads its timestamp three times (validation, the conflict hash, the
+# record); a small cache makes the second and third a lookup.
+@lru_cache(maxsize=1024)
 def parse_timestamp(value: str) -> datetime | None:
     """The aware UTC instant ``value`` denotes, or ``None`` when it is not an xAPI Timestamp."""
     match = _EXTENDED.fullmatch(value) or _BASIC.fullmatch(value)
