@@ -757,13 +757,16 @@ ORDER BY wanted.position
 """
 _READ_DEFINITIONS = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock=""))
 _READ_DEFINITIONS_FOR_UPDATE = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock="FOR UPDATE"))
+# The id lists are bound untyped, so the CAST types the parameter itself (parsed once); a text
+# parameter would be cast again for every row a plan filters.
+_UUIDS = ARRAY(UUID(as_uuid=False))
 _SELECT_TOUCHED = sa.select(statements).where(
     statements.c.lrs_id == sa.bindparam("lrs_id"),
     sa.or_(
         statements.c.statement_id
-        == sa.any_(sa.cast(sa.bindparam("wanted", type_=sa.Text), ARRAY(UUID(as_uuid=False)))),
+        == sa.any_(sa.cast(sa.bindparam("wanted", type_=sa.types.NullType()), _UUIDS)),
         statements.c.ref_target
-        == sa.any_(sa.cast(sa.bindparam("ids", type_=sa.Text), ARRAY(UUID(as_uuid=False)))),
+        == sa.any_(sa.cast(sa.bindparam("ids", type_=sa.types.NullType()), _UUIDS)),
     ),
 )
 
