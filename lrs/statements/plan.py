@@ -15,7 +15,7 @@ The rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +37,19 @@ class InsertPlan:
     void_ids: list[str]
     requeried: list[tuple[str, Queriables]]
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _planned(
+    record: StatementRecord,
+    queriables_of: Callable[[str], Queriables],
+    voided_targets: set[str | None],
+) -> StatementRecord:
+    """``record`` with its resolved queriables and voided flag (itself when both are as built)."""
+    queriables = queriables_of(record.statement_id)
+    voided = record.statement_id in voided_targets and not record.voiding
+    if queriables is record.queriables and voided == record.voided:
+        return record
+    return replace(record, queriables=queriables, voided=voided)
 
 
 def plan_insert(
@@ -84,14 +97,7 @@ def plan_insert(
         return queriables
 
     voided_targets = {r.ref_target for r in (*fresh, *referencing) if r.voiding}
-    new_records = [
-        replace(
-            record,
-            queriables=queriables_of(record.statement_id),
-            voided=record.statement_id in voided_targets and not record.voiding,
-        )
-        for record in fresh
-    ]
+    new_records = [_planned(record, queriables_of, voided_targets) for record in fresh]
     void_ids = sorted(
         {
             record.ref_target

@@ -80,6 +80,7 @@ def is_timestamp(value: str) -> bool:
     return parse_timestamp(value) is not None
 
 
+@lru_cache(maxsize=256)  # a batch formats its one stored instant once per statement
 def format_timestamp(instant: datetime) -> str:
     """``2024-05-01T12:30:00.123Z``: the instant in UTC with exactly three fraction digits.
 
