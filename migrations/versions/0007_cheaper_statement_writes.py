@@ -3,7 +3,8 @@
 * A stored statement row passes PostgreSQL's 2 kB TOAST threshold, so every insert compresses
   ``statement`` (and ``queriables``). With the default pglz that was a ninth of the insert COPY's
   work in a profile; lz4 compresses (and decompresses) several times faster at a similar size.
-  Rows already stored keep their pglz data. A server built without lz4 keeps pglz (a notice).
+  Rows already stored keep their pglz data. PostgreSQL 13, or a server built without lz4, keeps
+  pglz.
 * The actor mbox, actor account and registration indexes only serve equality filters on those
   columns, which imply the column is not NULL; so they now skip the rows where it is NULL (a
   statement has one actor IFI, and many have no registration) and the planner still picks them.
@@ -32,12 +33,15 @@ _COMPRESSED = ("statement", "queriables")
 
 
 def _set_compression(method: str) -> None:
+    """Per-column compression (PostgreSQL 14+); older servers and builds without lz4 keep pglz."""
     columns = ", ".join(f"ALTER COLUMN {c} SET COMPRESSION {method}" for c in _COMPRESSED)
     op.execute(
         f"""
         DO $$
         BEGIN
-            ALTER TABLE statements {columns};
+            IF current_setting('server_version_num')::int >= 140000 THEN
+                EXECUTE 'ALTER TABLE statements {columns}';
+            END IF;
         EXCEPTION WHEN feature_not_supported THEN
             RAISE NOTICE 'statements keep their compression: %', SQLERRM;
         END $$
