@@ -39,11 +39,25 @@ def _offset(minutes: int) -> timezone:
     return tz
 
 
-# Storing a statement reads its timestamp three times (validation, the conflict hash, the
-# record); a small cache makes the second and third a lookup.
-@lru_cache(maxsize=1024)
 def parse_timestamp(value: str) -> datetime | None:
     """The aware UTC instant ``value`` denotes, or ``None`` when it is not an xAPI Timestamp."""
+    # Storing a statement reads its timestamp three times (validation, the conflict hash, the
+    # record); a small cache makes the second and third a lookup. Only short strings are kept,
+    # so a client cannot pin large request values in memory through it.
+    if len(value) <= _CACHED_LENGTH:
+        return _parse_cached(value)
+    return _parse(value)
+
+
+_CACHED_LENGTH = 40
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(value: str) -> datetime | None:
+    return _parse(value)
+
+
+def _parse(value: str) -> datetime | None:
     match = _EXTENDED.fullmatch(value) or _BASIC.fullmatch(value)
     if match is None:
         return None

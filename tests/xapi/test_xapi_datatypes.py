@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from lrs.xapi import timestamps
 from lrs.xapi.datatypes import (
     is_duration,
     is_iri,
@@ -223,3 +224,12 @@ def test_format_timestamp_is_utc_with_milliseconds() -> None:
     instant = datetime(2024, 5, 1, 14, 0, 0, 123999, tzinfo=plus_two)
     assert format_timestamp(instant) == "2024-05-01T12:00:00.123Z"
     assert format_timestamp(datetime(2024, 5, 1, 12, 0)) == "2024-05-01T12:00:00.000Z"
+
+
+def test_long_timestamps_parse_without_being_cached() -> None:
+    long_fraction = "2024-05-01T12:30:00." + "1" * 60 + "Z"
+    before = timestamps._parse_cached.cache_info().currsize
+    instant = timestamps.parse_timestamp(long_fraction)
+    assert instant == datetime(2024, 5, 1, 12, 30, 0, 111111, tzinfo=UTC)
+    assert timestamps.parse_timestamp("x" * 100_000) is None
+    assert timestamps._parse_cached.cache_info().currsize == before
