@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 import falcon
+import orjson
 import pytest
 from falcon import testing
 
@@ -34,6 +36,24 @@ class Api:
     def auth(self) -> dict[str, str]:
         """Headers with the bootstrap client's credentials (scope ``all``)."""
         return basic_auth(self.tenant.issued.client.basic_key, self.tenant.issued.secret)
+
+    def post_statements(
+        self, statements: list[dict[str, Any]], headers: dict[str, str] | None = None
+    ) -> list[str]:
+        """POST a batch to the xAPI (as the bootstrap client unless ``headers`` say otherwise);
+        assert 200 and return the ids."""
+        response = self.client.simulate_post(
+            "/data/xAPI/statements",
+            headers={
+                **(self.auth if headers is None else headers),
+                "X-Experience-API-Version": "1.0.3",
+                "Content-Type": "application/json",
+            },
+            body=orjson.dumps(statements),
+        )
+        assert response.status_code == 200, response.text
+        ids: list[str] = response.json
+        return ids
 
 
 @pytest.fixture

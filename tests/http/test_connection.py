@@ -14,20 +14,6 @@ from tests.http.conftest import Api
 PATH = "/api/connection/statement"
 
 
-def post_statements(api: Api, statements: list[dict[str, Any]]) -> list[str]:
-    response = api.client.simulate_post(
-        "/data/xAPI/statements",
-        headers={
-            **api.auth,
-            "X-Experience-API-Version": "1.0.3",
-            "Content-Type": "application/json",
-        },
-        body=orjson.dumps(statements),
-    )
-    assert response.status_code == 200, response.text
-    return response.json
-
-
 def page(api: Api, path: str = PATH, **params: Any) -> testing.Result:
     query = {
         key: value if isinstance(value, str | int) else orjson.dumps(value).decode()
@@ -48,7 +34,7 @@ def statement(n: int, **extra: Any) -> dict[str, Any]:
 
 
 def test_seed_001_pagination_walkthrough(api: Api) -> None:
-    first_id, second_id = post_statements(api, [statement(1), statement(2)])
+    first_id, second_id = api.post_statements([statement(1), statement(2)])
     one = page(api, first=1)
     assert one.status_code == 200
     [edge] = one.json["edges"]
@@ -74,8 +60,7 @@ def test_seed_001_pagination_walkthrough(api: Api) -> None:
 
 def test_seed_001_filter_sort_and_project(api: Api) -> None:
     account = {"homePage": "http://www.example.org/user", "name": "123"}
-    post_statements(
-        api,
+    api.post_statements(
         [
             {**statement(1), "actor": {"account": account}},
             {**statement(2), "verb": {"id": "http://www.example.org/other"}},
@@ -127,7 +112,7 @@ def test_seed_001_filter_sort_and_project(api: Api) -> None:
 
 
 def test_paging_through_ties_both_ways_visits_each_once(api: Api) -> None:
-    ids = post_statements(api, [statement(n) for n in range(23)])  # one stored instant: ties
+    ids = api.post_statements([statement(n) for n in range(23)])  # one stored instant: ties
     sort = {"stored": -1}
     seen: list[str] = []
     cursor = None
@@ -156,10 +141,10 @@ def test_paging_through_ties_both_ways_visits_each_once(api: Api) -> None:
 
 
 def test_an_insert_between_pages_does_not_shift_the_next_page(api: Api) -> None:
-    post_statements(api, [statement(n) for n in range(6)])
+    api.post_statements([statement(n) for n in range(6)])
     first = page(api, first=3, sort={"_id": 1}).json
     second_before = page(api, first=3, sort={"_id": 1}, after=first["pageInfo"]["endCursor"]).json
-    post_statements(api, [statement(99)])
+    api.post_statements([statement(99)])
     second_after = page(api, first=3, sort={"_id": 1}, after=first["pageInfo"]["endCursor"]).json
     assert second_before["edges"] == second_after["edges"]
 
@@ -184,7 +169,7 @@ def test_bad_parameters_are_400_naming_them(api: Api, params: dict[str, Any], me
 
 
 def test_a_cursor_from_another_sort_is_refused(api: Api) -> None:
-    post_statements(api, [statement(1), statement(2)])
+    api.post_statements([statement(1), statement(2)])
     cursor = page(api, first=1, sort={"stored": -1}).json["pageInfo"]["endCursor"]
     response = page(api, first=1, sort={"timestamp": -1}, after=cursor)
     assert response.status_code == 400

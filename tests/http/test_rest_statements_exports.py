@@ -6,23 +6,8 @@ import csv
 import io
 from typing import Any
 
-import orjson
-
 from tests.http.conftest import Api
 from tests.http.rest_support import API, client_headers, create, second_tenant
-
-
-def post_statements(api: Api, statements: list[dict[str, Any]], headers: dict[str, str]) -> None:
-    response = api.client.simulate_post(
-        "/data/xAPI/statements",
-        headers={
-            **headers,
-            "X-Experience-API-Version": "1.0.3",
-            "Content-Type": "application/json",
-        },
-        body=orjson.dumps(statements),
-    )
-    assert response.status_code == 200, response.text
 
 
 def statement(n: int, verb: str = "http://example.org/verb") -> dict[str, Any]:
@@ -39,7 +24,7 @@ def _store_count(api: Api) -> int:
 
 
 def test_statements_read_count_and_delete(api: Api) -> None:
-    post_statements(api, [statement(n) for n in range(3)], api.auth)
+    api.post_statements([statement(n) for n in range(3)])
     listed = api.client.simulate_get(f"{API}/statement", headers=api.auth, params={"sort": "_id"})
     assert listed.status_code == 200
     assert len(listed.json) == 3
@@ -78,7 +63,7 @@ def test_statements_read_count_and_delete(api: Api) -> None:
 
 
 def test_statements_need_a_read_scope_and_stay_in_their_organisation(api: Api) -> None:
-    post_statements(api, [statement(1)], api.auth)
+    api.post_statements([statement(1)])
     writer = client_headers(api, ["statements/write"])
     assert api.client.simulate_get(f"{API}/statement", headers=writer).status_code == 403
     reader = client_headers(api, ["statements/read"])
@@ -99,7 +84,7 @@ def test_statements_need_a_read_scope_and_stay_in_their_organisation(api: Api) -
 
 
 def test_export_download_makes_a_csv_served_at_its_url(api: Api) -> None:
-    post_statements(api, [statement(1), statement(2, verb="http://example.org/other")], api.auth)
+    api.post_statements([statement(1), statement(2, verb="http://example.org/other")])
     query = create(
         api,
         "query",
@@ -146,7 +131,7 @@ def test_export_download_makes_a_csv_served_at_its_url(api: Api) -> None:
 
 
 def test_export_without_query_uses_the_default_projection(api: Api) -> None:
-    post_statements(api, [statement(1)], api.auth)
+    api.post_statements([statement(1)])
     export = create(api, "export", {"name": "All"})
     response = api.client.simulate_post(f"{API}/export/{export['_id']}/download", headers=api.auth)
     url = api.client.simulate_get(
