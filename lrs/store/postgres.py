@@ -274,13 +274,12 @@ class PostgresStore:
             wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
             # One round trip for both: the stored statements sharing the batch's ids or
             # referenced by it, and the stored statements referencing the batch. The id lists
-            # go as array literals (validated lower-case UUIDs): psycopg's list adaptation
-            # cost more than the query.
+            # go as array literals: psycopg's list adaptation cost more than the query.
             touched = {
                 row.id: _record_from_row(row)
                 for row in conn.execute(
                     _SELECT_TOUCHED,
-                    {"lrs_id": lrs_id, "wanted": _uuid_array(wanted), "ids": _uuid_array(ids)},
+                    {"lrs_id": lrs_id, "wanted": array_literal(wanted), "ids": array_literal(ids)},
                 )
             }.values()
             wanted_set, id_set = set(wanted), set(ids)
@@ -781,11 +780,6 @@ _SELECT_TOUCHED = sa.text(
     ) AS referencing
     """
 )
-
-
-def _uuid_array(values: Sequence[str]) -> str:
-    """A ``uuid[]`` literal of validated UUIDs (no quoting needed)."""
-    return "{" + ",".join(values) + "}"
 
 
 _COPY_STATEMENTS = f"COPY statements ({', '.join(STATEMENT_COLUMNS)}) FROM STDIN"
