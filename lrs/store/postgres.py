@@ -26,7 +26,6 @@ from lrs.errors import Conflict, NotFound, StoreUnavailable
 from lrs.migrate import require_head
 from lrs.query import sql
 from lrs.query.ast import Filter
-from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert
 from lrs.statements.record import (
     AttachmentContent,
@@ -580,14 +579,17 @@ class PostgresStore:
         """
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
+        # The COPY text is built before each COPY starts: the server waits while a COPY is open.
+        rows = statement_rows(records)
+        side_rows = context_activity_rows(records)
         try:
             with dbapi.cursor() as cursor:
                 with cursor.copy(_COPY_STATEMENTS) as copy:
-                    copy.write(statement_rows(records))
-                side_rows = context_activity_rows(records)
+                    copy.write(rows)
                 if side_rows:
+                    side_text = plain_rows(side_rows)
                     with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
-                        copy.write(plain_rows(side_rows))
+                        copy.write(side_text)
         except psycopg.errors.UniqueViolation as error:
             raise _Retryable() from error
 
@@ -595,57 +597,15 @@ class PostgresStore:
     def _merge_definitions(
         conn: sa.Connection, lrs_id: str, definitions: dict[str, dict[str, Any]]
     ) -> None:
-        """Merge new definitions in, locking only the rows that really change.
+        """Merge the batch's definitions into the stored ones in one statement.
 
-        Most batches repeat definitions already merged, so the common path is one unlocked read;
-        hot activities then never serialise concurrent batches on their row locks.
+        The merge runs in PostgreSQL (``lrs_merge_activity_definition``, migration 0008), so no
+        definition travels back to Python. Most batches repeat definitions already merged: those
+        rows are neither written nor locked, so hot activities never serialise concurrent batches.
         """
-
-        def read(ids: list[str], lock: bool) -> dict[str, dict[str, Any]]:
-            rows = conn.execute(
-                _READ_DEFINITIONS_FOR_UPDATE if lock else _READ_DEFINITIONS,
-                {"lrs_id": lrs_id, "ids": array_literal(ids)},
-            )
-            return dict(rows.tuples().all())
-
-        current = read(sorted(definitions), lock=False)
-        changing = sorted(
-            i
-            for i, new in definitions.items()
-            if merge_definition(current.get(i), new) != current.get(i)
-        )
-        if not changing:
-            return
-        missing = [i for i in changing if i not in current]
-        if missing:
-            created = set(
-                conn.execute(
-                    pg_insert(activity_definitions)
-                    .values(updated_at=sa.func.now())
-                    .on_conflict_do_nothing()
-                    .returning(activity_definitions.c.activity_id),
-                    [
-                        {"lrs_id": lrs_id, "activity_id": i, "definition": definitions[i]}
-                        for i in missing
-                    ],
-                ).scalars()
-            )
-            changing = [i for i in changing if i not in created]
-            if not changing:
-                return
-        locked = read(changing, lock=True)  # one lock order (sorted) for every writer
-        updates = [
-            {"b_activity_id": i, "b_definition": merge_definition(locked.get(i), definitions[i])}
-            for i in changing
-        ]
         conn.execute(
-            activity_definitions.update()
-            .where(
-                activity_definitions.c.lrs_id == lrs_id,
-                activity_definitions.c.activity_id == sa.bindparam("b_activity_id"),
-            )
-            .values(definition=sa.bindparam("b_definition"), updated_at=sa.func.now()),
-            updates,
+            _MERGE_DEFINITIONS,
+            {"lrs_id": lrs_id, "definitions": orjson.dumps(definitions).decode()},
         )
 
     def close(self) -> None:
@@ -741,22 +701,38 @@ class PostgresStore:
             yield conn
 
 
-# One primary-key lookup per wanted id, in the order given (sorted: one lock order for every
-# writer). The LIMIT keeps the subquery a per-id lookup: as a plain ``= ANY`` or a join, the
-# planner seq-scans a small table and compares each row with every id, which costs more per
-# batch than the whole lookup as the store's activity count grows.
-_READ_DEFINITIONS_TEMPLATE = """
-SELECT wanted.activity_id, found.definition
-FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS wanted(activity_id, position)
-CROSS JOIN LATERAL (
-    SELECT definition FROM activity_definitions
-    WHERE lrs_id = :lrs_id AND activity_id = wanted.activity_id
-    LIMIT 1 {lock}
-) AS found
-ORDER BY wanted.position
-"""
-_READ_DEFINITIONS = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock=""))
-_READ_DEFINITIONS_FOR_UPDATE = sa.text(_READ_DEFINITIONS_TEMPLATE.format(lock="FOR UPDATE"))
+# The batch's definitions (a JSON object by activity id) merged into the stored ones. The first
+# pass is an unlocked key lookup per activity (the LIMIT keeps it one: as a join or ``= ANY`` the
+# planner seq-scans a small table against every id) that keeps only the definitions the merge
+# changes; the upsert then merges again over the row it locks, which a concurrent batch may have
+# changed since. Rows are locked in one order (sorted by id) by every writer.
+_MERGE_DEFINITIONS = sa.text(
+    """
+    WITH incoming AS (
+        SELECT item.key AS activity_id, item.value AS definition
+        FROM jsonb_each(CAST(:definitions AS jsonb)) AS item
+    ), changing AS (
+        SELECT incoming.activity_id, incoming.definition
+        FROM incoming
+        LEFT JOIN LATERAL (
+            SELECT definition FROM activity_definitions
+            WHERE lrs_id = :lrs_id AND activity_id = incoming.activity_id
+            LIMIT 1
+        ) AS current ON true
+        WHERE current.definition IS NULL
+        OR lrs_merge_activity_definition(current.definition, incoming.definition)
+            <> current.definition
+    )
+    INSERT INTO activity_definitions AS stored (lrs_id, activity_id, definition, updated_at)
+    SELECT :lrs_id, activity_id, definition, now() FROM changing
+    ORDER BY activity_id COLLATE "C"
+    ON CONFLICT (lrs_id, activity_id) DO UPDATE
+    SET definition = lrs_merge_activity_definition(stored.definition, EXCLUDED.definition),
+        updated_at = now()
+    WHERE lrs_merge_activity_definition(stored.definition, EXCLUDED.definition)
+        <> stored.definition
+    """
+)
 # The stored statements with one of the batch's ids (or StatementRef targets), and those whose
 # StatementRef targets one of the batch's ids: a key lookup per id, written so that no plan can
 # do otherwise (the LIMIT and OFFSET keep each subquery a per-id lookup). A plain ``= ANY`` on a

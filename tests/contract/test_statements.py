@@ -364,6 +364,48 @@ def test_activity_definitions_are_merged_from_statements(tenant: Tenant) -> None
     }
 
 
+def test_definition_merge_rule_in_every_case(tenant: Tenant) -> None:
+    # Maps merge per key only when both sides have an object there; anything else is replaced.
+    def described(activity_id: str, definition: dict[str, Any]) -> dict[str, Any]:
+        return statement(object={"id": activity_id, "definition": definition})
+
+    first, second = "http://example.com/merge/1", "http://example.com/merge/2"
+    tenant.insert(
+        described(
+            first,
+            {
+                "description": {"en": "one", "fr": "un"},
+                "moreInfo": "http://example.com/info/1",
+                "extensions": {"http://example.com/x": {"deep": 1}},
+                "choices": [{"id": "a", "description": {"en": "A"}}],
+            },
+        ),
+        described(second, {"name": {"en": "two"}}),
+    )
+    # One batch: the second statement's definition of ``first`` merges over the first one's.
+    tenant.insert(
+        described(first, {"description": {"fr": "une"}, "extensions": {"http://example.com/y": 2}}),
+        described(first, {"choices": [{"id": "b"}], "extensions": {"http://example.com/x": 3}}),
+        described(second, {"name": "not a map any more"}),
+    )
+    expected = {
+        first: {
+            "description": {"en": "one", "fr": "une"},
+            "moreInfo": "http://example.com/info/1",
+            "extensions": {"http://example.com/x": 3, "http://example.com/y": 2},
+            "choices": [{"id": "b"}],
+        },
+        second: {"name": "not a map any more"},
+    }
+    assert tenant.store.get_activity_definitions(tenant.lrs.id, [first, second]) == expected
+    tenant.insert(described(second, {"name": {"en": "a map again"}}))
+    expected[second] = {"name": {"en": "a map again"}}
+    assert tenant.store.get_activity_definitions(tenant.lrs.id, [first, second]) == expected
+    # Repeating what is stored changes nothing.
+    tenant.insert(described(first, {"description": {"en": "one"}}))
+    assert tenant.store.get_activity_definitions(tenant.lrs.id, [first, second]) == expected
+
+
 def test_lookup_terms_survive_quotes_backslashes_and_braces(tenant: Tenant) -> None:
     odd = 'http://example.com/a"b\\c,{d}'
     [statement_id] = tenant.insert(statement(activity=odd))
