@@ -15,7 +15,7 @@ worker_class = "gthread"
 threads = _settings.threads
 timeout = 60
 graceful_timeout = 20
-keepalive = 5
+keepalive = _settings.keepalive
 loglevel = _settings.log_level
 accesslog = "-" if _settings.log_level == "debug" else None
 errorlog = "-"

@@ -32,6 +32,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "gunicorn worker processes. The in-memory store always uses 1: memory is per process.",
     ),
     "LRS_THREADS": ("8", "Threads per gunicorn worker (gthread worker class)."),
+    "LRS_KEEPALIVE_SECONDS": (
+        "0 (several workers), 5 (one worker)",
+        "How long a worker keeps an idle client connection open. A kept connection stays with "
+        "the worker that accepted it, so a few busy keep-alive clients can pile onto one worker "
+        "while the others idle; with 0 every request goes to whichever worker is free.",
+    ),
     "LRS_BOOTSTRAP_KEY": (
         "(random)",
         "Basic-auth key of the client created when the store is empty.",
@@ -77,6 +83,7 @@ class Settings:
     database_url: str | None = None
     workers: int | None = None
     threads: int = 8
+    keepalive_seconds: int | None = None
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
@@ -101,6 +108,13 @@ class Settings:
         if self.workers is not None:
             return self.workers
         return 2 * (os.cpu_count() or 1)
+
+    @property
+    def keepalive(self) -> int:
+        """gunicorn's keep-alive seconds: the setting, else 0 with several workers, 5 with one."""
+        if self.keepalive_seconds is not None:
+            return self.keepalive_seconds
+        return 0 if self.worker_count > 1 else 5
 
     @property
     def xapi_endpoint(self) -> str:
@@ -146,6 +160,7 @@ class Settings:
             database_url=database_url,
             workers=integer("LRS_WORKERS", None, minimum=1),
             threads=integer("LRS_THREADS", 8, minimum=1) or 8,
+            keepalive_seconds=integer("LRS_KEEPALIVE_SECONDS", None, minimum=0),
             bootstrap_key=text("LRS_BOOTSTRAP_KEY"),
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,

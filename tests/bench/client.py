@@ -1,7 +1,10 @@
 """A minimal keep-alive HTTP client for the xAPI, timing each request.
 
-``http.client`` on one persistent connection: no pooling, no retries hidden from the caller
-(a reconnect after the server closed an idle connection is counted).
+``http.client`` on one connection, kept for as long as the server keeps it: no pooling, no
+retries hidden from the caller (a reconnect after the server closed an idle connection is
+counted). A server with several workers answers ``Connection: close`` (``LRS_KEEPALIVE_SECONDS``
+defaults to 0 there), and ``http.client`` then opens the next request's connection by itself,
+inside that request's timing.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class BenchError(RuntimeError):
 
 
 class XapiClient:
-    """One keep-alive connection to the server."""
+    """One connection to the server, reopened whenever the server closes it."""
 
     def __init__(self, credentials: Credentials, timeout: float = 60.0) -> None:
         self.credentials = credentials

@@ -214,9 +214,11 @@ class ServedStore:
         return CpuSnapshot.take(self.server.process.pid, pg_pid)
 
     def describe(self) -> str:
-        """``lrs serve, 3 worker(s) x 8 threads (gthread), PostgreSQL 16.4``."""
+        """``lrs serve, 3 worker(s) x 8 threads (gthread, no keep-alive), PostgreSQL 16.4``."""
+        keepalive = "no keep-alive" if self.server.workers > 1 else "keep-alive"
         text = (
-            f"lrs serve, {self.server.workers} worker(s) x {self.server.threads} threads (gthread)"
+            f"lrs serve, {self.server.workers} worker(s) x {self.server.threads} threads "
+            f"(gthread, {keepalive})"
         )
         if self.database is not None:
             text += f", PostgreSQL {self.database.server_version()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import os
 import subprocess
 import sys
@@ -66,6 +67,19 @@ def get(url: str, key: str | None = None, secret: str | None = None) -> tuple[in
         return error.code, error.read(), error.headers
 
 
+def connection_header(base: str) -> str:
+    """The ``Connection`` header of a response to an HTTP/1.1 request that allows keep-alive."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/data/xAPI/about")
+        response = conn.getresponse()
+        response.read()
+        return (response.getheader("Connection") or "").lower()
+    finally:
+        conn.close()
+
+
 def check_serving(base: str, key: str, secret: str) -> None:
     status, body, headers = get(f"{base}/data/xAPI/about")
     assert status == 200
@@ -84,6 +98,8 @@ def test_serve_in_memory_bootstraps_and_authenticates(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     with running_server(env, log) as base:
         check_serving(base, "mem-key", "mem-secret")
+        # One worker: nothing to balance, so client connections are kept.
+        assert connection_header(base) == "keep-alive"
     output = log.read_text()
     assert f"xAPI endpoint {base}/data/xAPI" in output
     assert "key           mem-key" in output
@@ -120,6 +136,8 @@ def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(
     log = tmp_path / "serve.log"
     with running_server(env, log) as base:
         check_serving(base, "pg-key", "pg-secret")
+        # Several workers: each request goes to a free worker, none stays tied to a connection.
+        assert connection_header(base) == "close"
     assert "key           pg-key" in log.read_text()
     # The tenant lives in PostgreSQL: a second start finds it and creates nothing.
     with running_server(env, tmp_path / "again.log") as base:

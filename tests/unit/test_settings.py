@@ -34,11 +34,21 @@ def test_memory_always_runs_one_worker() -> None:
     assert Settings.from_env({"LRS_WORKERS": "4"}).worker_count == 1
 
 
+def test_keepalive_is_off_with_several_workers_unless_set() -> None:
+    postgres = {"LRS_DATABASE_URL": "postgresql+psycopg://lrs@db:5432/lrs"}
+    assert Settings.from_env({**postgres, "LRS_WORKERS": "3"}).keepalive == 0
+    assert Settings.from_env({**postgres, "LRS_WORKERS": "1"}).keepalive == 5
+    assert Settings.from_env({}).keepalive == 5
+    assert Settings.from_env({**postgres, "LRS_KEEPALIVE_SECONDS": "2"}).keepalive == 2
+    assert Settings.from_env({"LRS_KEEPALIVE_SECONDS": "0"}).keepalive == 0
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"LRS_PORT": "eighty"}, "LRS_PORT must be an integer"),
         ({"LRS_WORKERS": "0"}, "LRS_WORKERS must be at least 1"),
+        ({"LRS_KEEPALIVE_SECONDS": "-1"}, "LRS_KEEPALIVE_SECONDS must be at least 0"),
         ({"LRS_LOG_LEVEL": "loud"}, "LRS_LOG_LEVEL"),
         ({"LRS_DATABASE_URL": "mysql://x"}, "LRS_DATABASE_URL"),
     ],
