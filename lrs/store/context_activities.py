@@ -42,21 +42,27 @@ def statement_context_rows(
     lrs_id: str, record_id: str, timestamp: datetime, statement: Mapping[str, Any]
 ) -> list[ContextActivityRow]:
     """The side rows of one stored statement: each (category, activity id) once."""
+    return [
+        (lrs_id, category, activity_id, timestamp, record_id)
+        for category, activity_id in context_activity_pairs(statement)
+    ]
+
+
+def context_activity_pairs(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``(category, activity id)`` pairs of a stored statement, each once, in order."""
     context = statement.get("context")
     activities = context.get("contextActivities") if isinstance(context, dict) else None
     if not isinstance(activities, dict):
         return []
-    rows: list[ContextActivityRow] = []
-    seen: set[tuple[str, str]] = set()
+    pairs: dict[tuple[str, str], None] = {}  # insertion-ordered set
     for category, members in activities.items():
         if category not in CATEGORIES or not isinstance(members, list):
             continue
         for member in members:
             activity_id = member.get("id") if isinstance(member, dict) else None
-            if isinstance(activity_id, str) and (category, activity_id) not in seen:
-                seen.add((category, activity_id))
-                rows.append((lrs_id, category, activity_id, timestamp, record_id))
-    return rows
+            if isinstance(activity_id, str):
+                pairs[category, activity_id] = None
+    return list(pairs)
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,17 @@ from typing import Any
 import orjson
 
 from lrs.statements.record import StatementRecord
+from lrs.store.context_activities import context_activity_pairs
 from lrs.xapi.queriables import Queriables
 
-#: The ``statements`` columns a row holds, in order.
+#: The ``statements`` columns a row holds, in order: first those every record of a batch shares.
 STATEMENT_COLUMNS = (
     "lrs_id",
-    "id",
-    "statement_id",
     "organisation_id",
     "client_id",
     "stored",
+    "id",
+    "statement_id",
     "timestamp",
     "voided",
     "voiding",
@@ -37,6 +38,8 @@ STATEMENT_COLUMNS = (
     "queriables",
     "statement",
 )
+#: The ``statement_context_activities`` columns a side row holds, in order.
+CONTEXT_ACTIVITY_COLUMNS = ("lrs_id", "category", "activity_id", "timestamp", "id")
 
 _NULL = "\\N"
 _SPECIAL = re.compile(r"[\\\t\n\r]")
@@ -53,7 +56,12 @@ def escape(value: str) -> str:
 
 def array_literal(values: Iterable[str]) -> str:
     """A PostgreSQL ``text[]`` literal (``{"a","b"}``) of ``values``, before COPY escaping."""
-    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    items = list(values)
+    joined = '","'.join(items)
+    # Nothing to quote (the common case): the only quotes are the separators' two each.
+    if "\\" not in joined and joined.count('"') == 2 * (len(items) - 1):
+        return '{"' + joined + '"}' if items else "{}"
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in items)
     return "{" + ",".join(quoted) + "}"
 
 
@@ -66,55 +74,83 @@ def _instant(value: datetime) -> str:
     return value.isoformat()
 
 
-def _json(value: Any) -> str:
+def _json(value: Any) -> bytes:
     # orjson escapes every control character, so a backslash is the only byte COPY cares about.
-    return orjson.dumps(value).decode().replace("\\", "\\\\")
+    return orjson.dumps(value).replace(b"\\", b"\\\\")
 
 
-def statement_row(record: StatementRecord, stored: str | None = None) -> str:
+class _Shared:
+    """The leading fields every row of a batch shares, written once per batch."""
+
+    def __init__(self) -> None:
+        self._prefixes: dict[tuple[str, str, str, datetime], bytes] = {}
+        self._lrs_ids: dict[str, bytes] = {}
+
+    def statement_prefix(self, record: StatementRecord) -> bytes:
+        key = (record.lrs_id, record.organisation_id, record.client_id, record.stored)
+        prefix = self._prefixes.get(key)
+        if prefix is None:
+            fields = (*(escape(value) for value in key[:3]), _instant(record.stored), "")
+            prefix = self._prefixes[key] = "\t".join(fields).encode()
+        return prefix
+
+    def lrs_id(self, lrs_id: str) -> bytes:
+        found = self._lrs_ids.get(lrs_id)
+        if found is None:
+            found = self._lrs_ids[lrs_id] = escape(lrs_id).encode()
+        return found
+
+
+def _statement_row(record: StatementRecord, prefix: bytes, timestamp: str) -> bytes:
     """One ``statements`` row (``STATEMENT_COLUMNS``), newline included.
 
-    ``stored``: ``record.stored`` already written as text (one instant serves a whole batch).
     The record id, the statement UUIDs and the hash (hex digits and an ISO instant) are made or
-    validated here and have nothing to escape.
+    validated here and have nothing to escape. orjson writes a dataclass as the object of its
+    fields, which is ``queriables_json``.
     """
     ref_target = record.ref_target
-    return "\t".join(
+    fields = "\t".join(
         (
-            escape(record.lrs_id),
             record.id,
             record.statement_id,
-            escape(record.organisation_id),
-            escape(record.client_id),
-            stored or _instant(record.stored),
-            _instant(record.timestamp),
+            timestamp,
             "t" if record.voided else "f",
             "t" if record.voiding else "f",
             _NULL if ref_target is None else ref_target,
             record.hash,
             escape(array_literal(record.terms)),
-            _json(queriables_json(record.queriables)),
+            "",
+        )
+    )
+    return b"".join(
+        (
+            prefix,
+            fields.encode(),
+            _json(record.queriables),
+            b"\t",
             _json(record.statement),
+            b"\n",
         )
     )
 
 
-def statement_rows(records: Sequence[StatementRecord]) -> bytes:
-    """The COPY text of ``records``."""
-    instants: dict[datetime, str] = {}
-    lines = []
+def statement_copy_text(records: Sequence[StatementRecord]) -> tuple[bytes, bytes]:
+    """The COPY text of ``records``' ``statements`` rows and of their context activity rows.
+
+    Each ``(category, activity id)`` pair of a statement (``context_activity_pairs``) is one
+    ``statement_context_activities`` row (``CONTEXT_ACTIVITY_COLUMNS``).
+    """
+    shared = _Shared()
+    rows: list[bytes] = []
+    side: list[bytes] = []
     for record in records:
-        stored = instants.get(record.stored)
-        if stored is None:
-            stored = instants[record.stored] = _instant(record.stored)
-        lines.append(statement_row(record, stored))
-        lines.append("\n")
-    return "".join(lines).encode()
-
-
-def plain_rows(rows: Iterable[tuple[str | datetime, ...]]) -> bytes:
-    """The COPY text of rows of strings and instants (no NULLs)."""
-    return "".join(
-        "\t".join(_instant(v) if isinstance(v, datetime) else escape(v) for v in row) + "\n"
-        for row in rows
-    ).encode()
+        timestamp = _instant(record.timestamp)
+        rows.append(_statement_row(record, shared.statement_prefix(record), timestamp))
+        pairs = context_activity_pairs(record.statement)
+        if pairs:
+            tail = f"\t{timestamp}\t{record.id}\n".encode()
+            lrs_id = shared.lrs_id(record.lrs_id)
+            for category, activity_id in pairs:
+                side.append(b"\t".join((lrs_id, category.encode(), escape(activity_id).encode())))
+                side.append(tail)
+    return b"".join(rows), b"".join(side)

@@ -34,17 +34,13 @@ from lrs.statements.record import (
     StatementRecord,
     record_terms,
 )
-from lrs.store.context_activities import (
-    context_activity_rows,
-    split_context_activity,
-    statement_context_rows,
-)
+from lrs.store.context_activities import split_context_activity, statement_context_rows
 from lrs.store.copy_rows import (
+    CONTEXT_ACTIVITY_COLUMNS,
     STATEMENT_COLUMNS,
     array_literal,
-    plain_rows,
     queriables_json,
-    statement_rows,
+    statement_copy_text,
 )
 from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
@@ -579,17 +575,15 @@ class PostgresStore:
         """
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
-        # The COPY text is built before each COPY starts: the server waits while a COPY is open.
-        rows = statement_rows(records)
-        side_rows = context_activity_rows(records)
+        # The COPY text is built before the COPY starts: the server waits while a COPY is open.
+        rows, side_rows = statement_copy_text(records)
         try:
             with dbapi.cursor() as cursor:
                 with cursor.copy(_COPY_STATEMENTS) as copy:
                     copy.write(rows)
                 if side_rows:
-                    side_text = plain_rows(side_rows)
                     with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
-                        copy.write(side_text)
+                        copy.write(side_rows)
         except psycopg.errors.UniqueViolation as error:
             raise _Retryable() from error
 
@@ -760,7 +754,7 @@ _SELECT_TOUCHED = sa.text(
 
 _COPY_STATEMENTS = f"COPY statements ({', '.join(STATEMENT_COLUMNS)}) FROM STDIN"
 _COPY_CONTEXT_ACTIVITIES = (
-    'COPY statement_context_activities (lrs_id, category, activity_id, "timestamp", id) FROM STDIN'
+    f"COPY statement_context_activities ({', '.join(CONTEXT_ACTIVITY_COLUMNS)}) FROM STDIN"
 )
 
 

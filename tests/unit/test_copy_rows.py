@@ -1,11 +1,24 @@
-"""COPY text escaping (``lrs.store.copy_rows``); the round trip through PostgreSQL is in the
-statement contract tests."""
+"""COPY text escaping and rows (``lrs.store.copy_rows``); the round trip through PostgreSQL is in
+the statement contract tests."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lrs.store.copy_rows import array_literal, escape, plain_rows
+import orjson
+
+from lrs.statements.build import build_record
+from lrs.store.copy_rows import (
+    CONTEXT_ACTIVITY_COLUMNS,
+    STATEMENT_COLUMNS,
+    array_literal,
+    escape,
+    queriables_json,
+    statement_copy_text,
+)
+from lrs.tenancy import new_client
+
+STORED = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
 
 
 def test_plain_text_is_unchanged() -> None:
@@ -19,9 +32,54 @@ def test_backslash_tab_newline_and_carriage_return_are_escaped() -> None:
 
 def test_array_literals_quote_every_element() -> None:
     assert array_literal(['a"b', "c\\d", "{e,f}"]) == '{"a\\"b","c\\\\d","{e,f}"}'
+    assert array_literal(["a", "b c"]) == '{"a","b c"}'
+    assert array_literal([""]) == '{""}'
     assert array_literal([]) == "{}"
 
 
-def test_plain_rows_write_instants_in_iso_form() -> None:
-    instant = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
-    assert plain_rows([("s\tx", instant)]) == b"s\\tx\t2026-01-02T03:04:05.006000+00:00\n"
+def test_rows_hold_every_column_in_order_and_one_side_row_per_context_activity() -> None:
+    issued = new_client(
+        "6b0000000000000000000001", "6b0000000000000000000002", title="c", scopes=["all"]
+    )
+    record = build_record(
+        {
+            "actor": {"mbox": "mailto:ann@example.com"},
+            "verb": {"id": "http://example.com/verbs/did"},
+            "object": {"id": "http://example.com/a\tb"},
+            "context": {
+                "contextActivities": {
+                    "parent": [{"id": "http://example.com/p"}, {"id": "http://example.com/p"}],
+                    "grouping": {"id": "http://example.com/g\\h"},
+                }
+            },
+            "timestamp": "2026-01-01T00:00:00Z",
+        },
+        client=issued.client,
+        lrs_id="6b0000000000000000000002",
+        stored=STORED,
+    )
+    rows, side = statement_copy_text([record])
+    fields = rows.decode().removesuffix("\n").split("\t")
+    row = dict(zip(STATEMENT_COLUMNS, fields, strict=True))
+    assert row["lrs_id"] == "6b0000000000000000000002"
+    assert row["organisation_id"] == issued.client.organisation_id
+    assert row["client_id"] == issued.client.id
+    assert row["stored"] == "2026-01-02T03:04:05.006000+00:00"
+    assert (row["id"], row["statement_id"]) == (record.id, record.statement_id)
+    assert row["timestamp"] == "2026-01-01T00:00:00+00:00"
+    assert (row["voided"], row["voiding"], row["ref_target"]) == ("f", "f", "\\N")
+    assert row["hash"] == record.hash
+    assert row["terms"] == escape(array_literal(record.terms))
+    # JSON fields: orjson escapes control characters, so COPY only doubled the backslashes.
+    assert orjson.loads(row["queriables"].replace("\\\\", "\\")) == orjson.loads(
+        orjson.dumps(queriables_json(record.queriables))
+    )
+    assert orjson.loads(row["statement"].replace("\\\\", "\\")) == record.statement
+    assert side.decode().splitlines() == [
+        "\t".join((record.lrs_id, category, activity, "2026-01-01T00:00:00+00:00", record.id))
+        for category, activity in (
+            ("parent", "http://example.com/p"),
+            ("grouping", "http://example.com/g\\\\h"),
+        )
+    ]
+    assert len(CONTEXT_ACTIVITY_COLUMNS) == 5
