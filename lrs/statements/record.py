@@ -11,7 +11,7 @@ from the same functions here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,20 +103,15 @@ class ListedStatement:
         )
 
 
-def _prefixed(prefix: str, values: Iterable[str]) -> list[str]:
-    return [f"{prefix}:{value}" for value in values]
-
-
 def record_terms(queriables: Queriables) -> tuple[str, ...]:
     """The lookup terms of a record with these queriables."""
-    return (
-        *_prefixed("verb", queriables.verbs),
-        *_prefixed("agent", queriables.agents),
-        *_prefixed("related_agent", queriables.related_agents),
-        *_prefixed("activity", queriables.activities),
-        *_prefixed("related_activity", queriables.related_activities),
-        *_prefixed("registration", (r.lower() for r in queriables.registrations)),
-    )
+    terms = ["verb:" + value for value in queriables.verbs]
+    terms += ["agent:" + value for value in queriables.agents]
+    terms += ["related_agent:" + value for value in queriables.related_agents]
+    terms += ["activity:" + value for value in queriables.activities]
+    terms += ["related_activity:" + value for value in queriables.related_activities]
+    terms += ["registration:" + value.lower() for value in queriables.registrations]
+    return tuple(terms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,10 @@ _SECONDS_FRACTION = re.compile(r"([.,]\d{2})\d+S$")
 
 def _plain(value: Any) -> Any:
     """``value`` with integral floats turned into ints, recursively (1.0 and 1 compare equal)."""
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most leaves: unchanged
+        return value
+    if kind is float:
         return int(value) if value.is_integer() else value
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
@@ -131,13 +134,14 @@ def _context(context: Mapping[str, Any]) -> dict[str, Any]:
         copy["registration"] = copy["registration"].lower()
     if isinstance(copy.get("language"), str):
         copy["language"] = copy["language"].lower()
+    # JSON objects are dicts here (parsed by orjson); the Mapping ABC check costs far more.
     for key in ("instructor", "team"):
-        if isinstance(copy.get(key), Mapping):
+        if isinstance(copy.get(key), dict):
             copy[key] = _actor(copy[key])
-    if isinstance(copy.get("statement"), Mapping):
+    if isinstance(copy.get("statement"), dict):
         copy["statement"] = _statement_ref(copy["statement"])
     activities = copy.get("contextActivities")
-    if isinstance(activities, Mapping):
+    if isinstance(activities, dict):
         copy["contextActivities"] = {
             key: [_activity(item) for item in (value if isinstance(value, list) else [value])]
             for key, value in activities.items()

@@ -34,7 +34,7 @@ id when the object is a StatementRef, else ``None``); ``voiding`` (the verb is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,38 +76,39 @@ class Queriables:
         }
 
 
-def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+def _unique(values: list[str | None]) -> tuple[str, ...]:
     """``values`` without ``None`` and repeats, first-seen order kept."""
-    return tuple(dict.fromkeys(value for value in values if value is not None))
+    found = dict.fromkeys(values)
+    found.pop(None, None)
+    return tuple(found)  # type: ignore[arg-type]
+
+
+# JSON objects are tested with ``isinstance(value, dict)``: a statement here is what orjson parsed
+# and ``normalize_statement`` returned, and the ``Mapping`` ABC check costs several times more.
 
 
 def _actor_idents(actor: Any, out: list[str | None]) -> None:
     """Append the IFI of an Agent/Group and, for a Group, its members' IFIs."""
-    if not isinstance(actor, Mapping):
+    if not isinstance(actor, dict):
         return
     out.append(ifi_string(actor))
     if actor.get("objectType") == "Group":
         for member in actor.get("member") or ():
-            if isinstance(member, Mapping):
+            if isinstance(member, dict):
                 out.append(ifi_string(member))
-
-
-def _object_agents(target: Mapping[str, Any], out: list[str | None]) -> None:
-    """Append the agents of an Agent/Group object (nothing for other object types)."""
-    if target.get("objectType") in ("Agent", "Group"):
-        _actor_idents(target, out)
 
 
 def _narrow_agents(statement: Mapping[str, Any], out: list[str | None]) -> None:
     """Actor and object agents of a Statement or SubStatement."""
     _actor_idents(statement.get("actor"), out)
-    _object_agents(statement.get("object") or {}, out)
+    target = statement.get("object")
+    if isinstance(target, dict) and target.get("objectType") in ("Agent", "Group"):
+        _actor_idents(target, out)
 
 
-def _context_agents(statement: Mapping[str, Any], out: list[str | None]) -> None:
-    """Team and instructor agents of a Statement or SubStatement."""
-    context = statement.get("context")
-    if isinstance(context, Mapping):
+def _context_agents(context: Any, out: list[str | None]) -> None:
+    """Team and instructor agents of a Statement's or SubStatement's context."""
+    if isinstance(context, dict):
         _actor_idents(context.get("team"), out)
         _actor_idents(context.get("instructor"), out)
 
@@ -120,18 +121,19 @@ def _object_activity(statement: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _context_activity_ids(statement: Mapping[str, Any], out: list[str | None]) -> None:
-    """Append every contextActivities id of a Statement or SubStatement."""
-    context = statement.get("context")
-    if not isinstance(context, Mapping):
+def _context_activity_ids(context: Any, out: list[str | None]) -> None:
+    """Append every contextActivities id of a Statement's or SubStatement's context."""
+    if not isinstance(context, dict):
         return
     activities = context.get("contextActivities")
-    if not isinstance(activities, Mapping):
+    if not isinstance(activities, dict):
         return
     for key in _CONTEXT_ACTIVITY_KEYS:
         value = activities.get(key)
-        for item in value if isinstance(value, list) else (value,) if value else ():
-            if isinstance(item, Mapping):
+        if not value:
+            continue
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, dict):
                 out.append(item.get("id"))
 
 
@@ -140,43 +142,39 @@ def compute_queriables(statement: Mapping[str, Any]) -> Queriables:
     target: Mapping[str, Any] = statement.get("object") or {}
     object_type = target.get("objectType", "Activity")
     sub = target if object_type == "SubStatement" else None
+    context = statement.get("context")
 
     agents: list[str | None] = []
     _narrow_agents(statement, agents)
     related = list(agents)
-    _context_agents(statement, related)
+    _context_agents(context, related)
     _actor_idents(statement.get("authority"), related)
     if sub is not None:
         _narrow_agents(sub, related)
-        _context_agents(sub, related)
+        _context_agents(sub.get("context"), related)
 
-    activity = _object_activity(statement)
+    activity = target.get("id") if object_type == "Activity" else None
     related_activities: list[str | None] = [activity]
-    _context_activity_ids(statement, related_activities)
+    _context_activity_ids(context, related_activities)
     if sub is not None:
         related_activities.append(_object_activity(sub))
-        _context_activity_ids(sub, related_activities)
+        _context_activity_ids(sub.get("context"), related_activities)
 
-    context = statement.get("context") or {}
-    registration = context.get("registration")
+    registration = context.get("registration") if isinstance(context, dict) else None
     verb_id = statement["verb"]["id"]
-
     statement_ref_id = None
     if object_type == "StatementRef":
         statement_ref_id = target["id"].lower()
         object_id: str | None = statement_ref_id
     elif object_type in ("Agent", "Group"):
         object_id = ifi_string(target)
-    elif object_type == "Activity":
-        object_id = target.get("id")
     else:
-        object_id = None
-
+        object_id = activity
     return Queriables(
         agents=_unique(agents),
         related_agents=_unique(related),
         verbs=(verb_id,),
-        activities=_unique([activity]),
+        activities=(activity,) if activity is not None else (),
         related_activities=_unique(related_activities),
         registrations=(registration,) if registration is not None else (),
         verb_id=verb_id,
