@@ -77,6 +77,7 @@ def create_engine(
         # No pre-ping round trip per checkout (several per request); connections are recycled
         # instead, and a dropped one fails its request with a 503 once.
         pool_recycle=1800,
+        pool_use_lifo=True,  # the most recently used connection: its backend is warm
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         connect_args={
@@ -698,8 +699,9 @@ class PostgresStore:
 # The batch's definitions (a JSON object by activity id) merged into the stored ones. The first
 # pass is an unlocked key lookup per activity (the LIMIT keeps it one: as a join or ``= ANY`` the
 # planner seq-scans a small table against every id) that keeps only the definitions the merge
-# changes; the upsert then merges again over the row it locks, which a concurrent batch may have
-# changed since. Rows are locked in one order (sorted by id) by every writer.
+# changes (a definition equal to the stored one, the common case, skips the merge); the upsert
+# then merges again over the row it locks, which a concurrent batch may have changed since. Rows
+# are locked in one order (sorted by id) by every writer.
 _MERGE_DEFINITIONS = sa.text(
     """
     WITH incoming AS (
@@ -714,8 +716,11 @@ _MERGE_DEFINITIONS = sa.text(
             LIMIT 1
         ) AS current ON true
         WHERE current.definition IS NULL
-        OR lrs_merge_activity_definition(current.definition, incoming.definition)
-            <> current.definition
+        OR (
+            current.definition <> incoming.definition
+            AND lrs_merge_activity_definition(current.definition, incoming.definition)
+                <> current.definition
+        )
     )
     INSERT INTO activity_definitions AS stored (lrs_id, activity_id, definition, updated_at)
     SELECT :lrs_id, activity_id, definition, now() FROM changing

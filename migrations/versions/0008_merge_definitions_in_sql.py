@@ -4,7 +4,8 @@ The statement insert path merges the batch's activity definitions into ``activit
 with one ``INSERT ... ON CONFLICT`` instead of reading every definition back into Python,
 merging there and writing the changed ones. The rule is ``lrs.statements.definitions``'s: language
 maps (``name``, ``description``) and ``extensions`` merge per key when both sides have an object
-there; any other property takes the incoming value.
+there; any other property takes the incoming value. The body is one expression without a
+subquery, so PostgreSQL inlines it into the calling query.
 
 Revision ID: 0008
 Revises: 0007
@@ -26,15 +27,21 @@ def upgrade() -> None:
         RETURNS jsonb
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         AS $$
-            SELECT coalesce(current, '{}'::jsonb) || incoming || coalesce(
-                (
-                    SELECT jsonb_object_agg(key, (current -> key) || (incoming -> key))
-                    FROM unnest(ARRAY['name', 'description', 'extensions']) AS key
-                    WHERE jsonb_typeof(current -> key) = 'object'
-                    AND jsonb_typeof(incoming -> key) = 'object'
-                ),
-                '{}'::jsonb
-            )
+            SELECT coalesce(current, '{}'::jsonb) || incoming
+                || CASE WHEN jsonb_typeof(current -> 'name') = 'object'
+                    AND jsonb_typeof(incoming -> 'name') = 'object'
+                    THEN jsonb_build_object('name', (current -> 'name') || (incoming -> 'name'))
+                    ELSE '{}'::jsonb END
+                || CASE WHEN jsonb_typeof(current -> 'description') = 'object'
+                    AND jsonb_typeof(incoming -> 'description') = 'object'
+                    THEN jsonb_build_object(
+                        'description', (current -> 'description') || (incoming -> 'description'))
+                    ELSE '{}'::jsonb END
+                || CASE WHEN jsonb_typeof(current -> 'extensions') = 'object'
+                    AND jsonb_typeof(incoming -> 'extensions') = 'object'
+                    THEN jsonb_build_object(
+                        'extensions', (current -> 'extensions') || (incoming -> 'extensions'))
+                    ELSE '{}'::jsonb END
         $$
         """
     )
