@@ -4,6 +4,8 @@ The in-memory store lives in one process, so it is served by one worker with thr
 by several workers.
 """
 
+import gc
+
 from lrs.settings import Settings
 
 _settings = Settings.from_env()
@@ -22,3 +24,14 @@ errorlog = "-"
 # Behind nginx: trust X-Forwarded-* only from the local proxy (gunicorn's default is 127.0.0.1).
 forwarded_allow_ips = "127.0.0.1,::1"
 proc_name = "lrs"
+
+
+def post_worker_init(worker: object) -> None:
+    """Move everything the worker has loaded so far out of the garbage collector's sight.
+
+    The application's modules, SQLAlchemy metadata and caches live as long as the worker; left
+    in the oldest generation, every full collection walked them again (about 60 ms each, a few
+    times a minute under load). Frozen, collections only walk what requests allocate.
+    """
+    gc.collect()
+    gc.freeze()
