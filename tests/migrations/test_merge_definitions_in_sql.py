@@ -11,7 +11,7 @@ from alembic import command
 
 from lrs.migrate import alembic_config, upgrade_to_head
 from lrs.statements.definitions import merge_definition
-from lrs.store.postgres import create_engine
+from tests.migrations.database import connected
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -27,29 +27,25 @@ CASES: list[tuple[dict[str, Any] | None, dict[str, Any]]] = [
 
 
 def _merged_in_sql(url: str) -> list[dict[str, Any]] | None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT to_regprocedure('lrs_merge_activity_definition(jsonb, jsonb)')")
+    with connected(url) as conn:
+        exists = conn.execute(
+            sa.text("SELECT to_regprocedure('lrs_merge_activity_definition(jsonb, jsonb)')")
+        ).scalar()
+        if exists is None:
+            return None
+        return [
+            conn.execute(
+                sa.text(
+                    "SELECT lrs_merge_activity_definition("
+                    "CAST(:current AS jsonb), CAST(:incoming AS jsonb))"
+                ),
+                {
+                    "current": None if current is None else orjson.dumps(current).decode(),
+                    "incoming": orjson.dumps(incoming).decode(),
+                },
             ).scalar()
-            if exists is None:
-                return None
-            return [
-                conn.execute(
-                    sa.text(
-                        "SELECT lrs_merge_activity_definition("
-                        "CAST(:current AS jsonb), CAST(:incoming AS jsonb))"
-                    ),
-                    {
-                        "current": None if current is None else orjson.dumps(current).decode(),
-                        "incoming": orjson.dumps(incoming).decode(),
-                    },
-                ).scalar()
-                for current, incoming in CASES
-            ]
-    finally:
-        engine.dispose()
+            for current, incoming in CASES
+        ]
 
 
 def test_upgrade_and_downgrade(pg_server: PostgresServer) -> None:

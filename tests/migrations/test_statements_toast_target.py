@@ -7,21 +7,17 @@ import sqlalchemy as sa
 from alembic import command
 
 from lrs.migrate import alembic_config, upgrade_to_head
-from lrs.store.postgres import create_engine
+from tests.migrations.database import connected
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
 
 
 def _options(url: str) -> list[str]:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            options = conn.execute(
-                sa.text("SELECT reloptions FROM pg_class WHERE oid = 'statements'::regclass")
-            ).scalar()
-    finally:
-        engine.dispose()
+    with connected(url) as conn:
+        options = conn.execute(
+            sa.text("SELECT reloptions FROM pg_class WHERE oid = 'statements'::regclass")
+        ).scalar()
     return list(options or [])
 
 
