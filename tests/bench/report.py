@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -228,8 +230,27 @@ def write_json(name: str, payload: dict[str, Any]) -> Path:
 
 
 def machine_fact() -> str:
-    """CPUs and the load average now (other work on the machine skews latencies)."""
+    """CPUs, the load average now and a speed check (other work on the machine skews figures)."""
     one, five, _ = os.getloadavg()
     return (
-        f"{os.cpu_count()} CPUs; load average before this store {one:.2f} (1 min), {five:.2f} (5)"
+        f"{os.cpu_count()} CPUs; load average before this store {one:.2f} (1 min), {five:.2f} (5); "
+        f"speed check {speed_check_ms():.1f} ms (a fixed Python loop; on a shared host this moves "
+        "with the neighbours, and every CPU figure below moves with it)"
     )
+
+
+def speed_check_ms() -> float:
+    """CPU milliseconds a fixed pure-Python loop takes now: the median of five runs."""
+
+    def loop() -> int:
+        total = 0
+        for number in range(200_000):
+            total += number * number % 7
+        return total
+
+    seconds = []
+    for _ in range(5):
+        started = time.process_time()
+        loop()
+        seconds.append(time.process_time() - started)
+    return statistics.median(seconds) * 1000
