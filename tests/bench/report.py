@@ -234,8 +234,8 @@ def machine_fact() -> str:
     one, five, _ = os.getloadavg()
     return (
         f"{os.cpu_count()} CPUs; load average before this store {one:.2f} (1 min), {five:.2f} (5); "
-        f"speed check {speed_check_ms():.1f} ms (a fixed Python loop; on a shared host this moves "
-        "with the neighbours, and every CPU figure below moves with it)"
+        f"speed check {speed_check_ms():.1f} ms (CPU time of a fixed Python loop, just before; "
+        "a high value flags a host slowed by its neighbours)"
     )
 
 
