@@ -18,20 +18,23 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _process_random = os.urandom(5)
 _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
 _lock = threading.Lock()
-_pid = os.getpid()
+
+
+def _new_process_random() -> None:
+    """A forked process (a gunicorn worker) must not share its parent's random part."""
+    global _process_random
+    _process_random = os.urandom(5)
+
+
+os.register_at_fork(after_in_child=_new_process_random)
 
 
 def new_object_id(now: float | None = None) -> str:
     """Return a new 24-hex ObjectId-style id (unique across processes and threads)."""
-    global _process_random, _pid
     seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
     with _lock:
-        if os.getpid() != _pid:  # a forked gunicorn worker must not share its parent's random part
-            _pid = os.getpid()
-            _process_random = os.urandom(5)
         count = next(_counter) & 0xFFFFFF
-        random_part = _process_random
-    return (seconds.to_bytes(4, "big") + random_part + count.to_bytes(3, "big")).hex()
+    return (seconds.to_bytes(4, "big") + _process_random + count.to_bytes(3, "big")).hex()
 
 
 def is_object_id(value: object) -> bool:

@@ -94,12 +94,13 @@ def is_timestamp(value: str) -> bool:
     return parse_timestamp(value) is not None
 
 
-@lru_cache(maxsize=256)  # a batch formats its one stored instant once per statement
 def format_timestamp(instant: datetime) -> str:
     """``2024-05-01T12:30:00.123Z``: the instant in UTC with exactly three fraction digits.
 
     A naive ``datetime`` is taken to be in UTC. Sub-millisecond precision is truncated.
     """
+    if instant.tzinfo is UTC:  # what parse_timestamp returns: no conversion needed
+        return instant.isoformat(timespec="milliseconds")[:-6] + "Z"
     if instant.tzinfo is not None:
         instant = instant.astimezone(UTC).replace(tzinfo=None)
     return instant.isoformat(timespec="milliseconds") + "Z"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 import threading
 
@@ -68,6 +69,21 @@ def test_object_ids_are_unique_time_ordered_hex() -> None:
     assert all(is_object_id(value) for value in ids)
     assert new_object_id(now=1_000) < new_object_id(now=2_000)
     assert not is_object_id("g" * 24) and not is_object_id(123)
+
+
+def test_a_forked_process_makes_ids_with_its_own_random_part() -> None:
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report one id and leave without running pytest's teardown
+        os.write(write_end, new_object_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    theirs = os.read(read_end, 24).decode()
+    os.close(read_end)
+    # Layout: 4 bytes of seconds, 5 random bytes per process, a 3-byte counter.
+    assert is_object_id(theirs)
+    assert theirs[8:18] != new_object_id()[8:18]
 
 
 def test_client_keys_and_secrets_are_40_hex() -> None:

@@ -224,6 +224,9 @@ def test_format_timestamp_is_utc_with_milliseconds() -> None:
     instant = datetime(2024, 5, 1, 14, 0, 0, 123999, tzinfo=plus_two)
     assert format_timestamp(instant) == "2024-05-01T12:00:00.123Z"
     assert format_timestamp(datetime(2024, 5, 1, 12, 0)) == "2024-05-01T12:00:00.000Z"
+    in_utc = datetime(2024, 5, 1, 12, 0, 0, 123999, tzinfo=UTC)
+    assert format_timestamp(in_utc) == "2024-05-01T12:00:00.123Z"
+    assert format_timestamp(in_utc.replace(microsecond=0)) == "2024-05-01T12:00:00.000Z"
 
 
 def test_long_timestamps_parse_without_being_cached() -> None:
