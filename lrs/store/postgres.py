@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 import psycopg
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
@@ -271,13 +273,12 @@ class PostgresStore:
             # One round trip for both: the stored statements sharing the batch's ids or
             # referenced by it, and the stored statements referencing the batch. The id lists
             # go as array literals: psycopg's list adaptation cost more than the query.
-            touched = {
-                row.id: _record_from_row(row)
-                for row in conn.execute(
-                    _SELECT_TOUCHED,
+            with _driver(conn).cursor(row_factory=namedtuple_row) as cursor:
+                cursor.execute(
+                    _SELECT_TOUCHED_SQL,
                     {"lrs_id": lrs_id, "wanted": array_literal(wanted), "ids": array_literal(ids)},
                 )
-            }.values()
+                touched = {row.id: _record_from_row(row) for row in cursor}.values()
             wanted_set, id_set = set(wanted), set(ids)
             stored = {r.statement_id: r for r in touched if r.statement_id in wanted_set}
             referencing = [r for r in touched if r.ref_target in id_set]
@@ -322,16 +323,12 @@ class PostgresStore:
             # Last, so the store row's lock is held only until the commit. Its row count is
             # also the check that the store exists (no lock taken earlier: a FOR SHARE lock
             # upgraded here would deadlock concurrent batches).
-            counted = conn.execute(
-                sa.text(
-                    "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
-                    "COALESCE((doc->>'statementCount')::bigint, 0) + :added)) "
-                    "WHERE model = 'lrs' AND id = :lrs_id"
-                ),
-                {"added": len(plan.new_records), "lrs_id": lrs_id},
-            )
-            if counted.rowcount == 0:
-                raise NotFound(f"store {lrs_id} does not exist")
+            with _driver(conn).cursor() as cursor:
+                cursor.execute(
+                    _COUNT_STATEMENTS_SQL, {"added": len(plan.new_records), "lrs_id": lrs_id}
+                )
+                if cursor.rowcount == 0:
+                    raise NotFound(f"store {lrs_id} does not exist")
 
     def find_statement_documents(
         self, scope: StatementScope, query: FindQuery
@@ -574,8 +571,7 @@ class PostgresStore:
         unique key fails the COPY and the whole insert is planned and run again, which then
         sees that statement (same content: nothing to do; other content: 409).
         """
-        dbapi = conn.connection.driver_connection
-        assert dbapi is not None
+        dbapi = _driver(conn)
         # The COPY text is built before the COPY starts: the server waits while a COPY is open.
         rows, side_rows = statement_copy_text(records)
         try:
@@ -598,10 +594,11 @@ class PostgresStore:
         definition travels back to Python. Most batches repeat definitions already merged: those
         rows are neither written nor locked, so hot activities never serialise concurrent batches.
         """
-        conn.execute(
-            _MERGE_DEFINITIONS,
-            {"lrs_id": lrs_id, "definitions": orjson.dumps(definitions).decode()},
-        )
+        with _driver(conn).cursor() as cursor:
+            cursor.execute(
+                _MERGE_DEFINITIONS_SQL,
+                {"lrs_id": lrs_id, "definitions": orjson.dumps(definitions).decode()},
+            )
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -757,7 +754,34 @@ _SELECT_TOUCHED = sa.text(
 )
 
 
+_COUNT_STATEMENTS = sa.text(
+    "UPDATE models SET doc = jsonb_set(doc, '{statementCount}', to_jsonb("
+    "COALESCE((doc->>'statementCount')::bigint, 0) + :added)) "
+    "WHERE model = 'lrs' AND id = :lrs_id"
+)
+
+
+def _driver_sql(query: sa.TextClause) -> str:
+    """``query`` with psycopg's ``%(name)s`` placeholders, to run on the driver connection.
+
+    The insert path's few queries run there: SQLAlchemy's execution (compiled-cache look-up,
+    parameter processing, result wrapping) cost as much client CPU as the rest of their round
+    trips.
+    """
+    return str(query.compile(dialect=postgresql_psycopg.dialect()))
+
+
+def _driver(conn: sa.Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under ``conn``, in ``conn``'s transaction."""
+    dbapi = conn.connection.driver_connection
+    assert isinstance(dbapi, psycopg.Connection)
+    return dbapi
+
+
 _COPY_STATEMENTS = f"COPY statements ({', '.join(STATEMENT_COLUMNS)}) FROM STDIN"
+_SELECT_TOUCHED_SQL = _driver_sql(_SELECT_TOUCHED)
+_MERGE_DEFINITIONS_SQL = _driver_sql(_MERGE_DEFINITIONS)
+_COUNT_STATEMENTS_SQL = _driver_sql(_COUNT_STATEMENTS)
 _COPY_CONTEXT_ACTIVITIES = (
     f"COPY statement_context_activities ({', '.join(CONTEXT_ACTIVITY_COLUMNS)}) FROM STDIN"
 )
@@ -1118,3 +1142,9 @@ def _translated_errors() -> Iterator[None]:
         if error.connection_invalidated:
             raise StoreUnavailable("the database connection was lost") from None
         raise
+    # The same errors from queries run on the driver connection directly (``_driver``).
+    except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as error:
+        raise _Retryable() from error
+    except psycopg.OperationalError as error:
+        log.warning("PostgreSQL unavailable: %s", error)
+        raise StoreUnavailable("the database is unavailable or the query timed out") from None
