@@ -871,7 +871,8 @@ def _jsonb_as_text(conn: sa.Connection) -> Iterator[None]:
 _JSONB_OID = psycopg.adapters.types["jsonb"].oid
 
 
-def _record_from_row(row: sa.Row[Any]) -> StatementRecord:
+def _record_from_row(row: Any) -> StatementRecord:
+    """The record of a ``statements`` row (a SQLAlchemy row or a psycopg named tuple)."""
     return StatementRecord(
         id=row.id,
         lrs_id=row.lrs_id,
