@@ -13,29 +13,17 @@ arrays of activities, each with a string ``id`` (validation and normalisation gu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lrs.query.ast import And, Eq, Filter
-from lrs.statements.record import StatementRecord
 
 CATEGORIES = frozenset(("parent", "grouping", "category", "other"))
 _PREFIX = ("statement", "context", "contextActivities")
 
 ContextActivityRow = tuple[str, str, str, datetime, str]  # lrs_id, category, activity, ts, _id
-
-
-def context_activity_rows(records: Sequence[StatementRecord]) -> list[ContextActivityRow]:
-    """The side rows of ``records``."""
-    return [
-        row
-        for record in records
-        for row in statement_context_rows(
-            record.lrs_id, record.id, record.timestamp, record.statement
-        )
-    ]
 
 
 def statement_context_rows(

@@ -10,7 +10,7 @@ from alembic import command
 
 from lrs.migrate import alembic_config, upgrade_to_head
 from lrs.statements.build import build_record
-from lrs.store.context_activities import context_activity_rows
+from lrs.store.context_activities import statement_context_rows
 from lrs.store.postgres import PostgresStore, create_engine
 from lrs.tenancy import bootstrap
 from tests.pg import PostgresServer
@@ -54,7 +54,11 @@ def test_upgrade_fills_the_side_table_from_stored_statements(pg_server: Postgres
             for body in bodies
         ]
         store.insert_statements(tenant.lrs.id, records)
-        expected = sorted(context_activity_rows(records))
+        expected = sorted(
+            row
+            for r in records
+            for row in statement_context_rows(r.lrs_id, r.id, r.timestamp, r.statement)
+        )
         assert len(expected) == 6 * 3  # the repeated parent counts once
 
         def side_rows() -> list[tuple[object, ...]]:
