@@ -12,7 +12,7 @@ from lrs.store.models import Client
 from lrs.xapi.conflict import statement_hash
 from lrs.xapi.normalize import normalize_statement
 from lrs.xapi.queriables import compute_queriables
-from lrs.xapi.timestamps import format_timestamp, parse_timestamp
+from lrs.xapi.timestamps import canonical_timestamp, parse_timestamp
 
 _TIMESTAMP_SEPARATOR = "@"
 
@@ -28,8 +28,7 @@ def content_hash(statement: Mapping[str, Any]) -> str:
     sent = statement.get("timestamp")
     if sent is None:
         return digest
-    instant = parse_timestamp(sent)
-    return f"{digest}{_TIMESTAMP_SEPARATOR}{format_timestamp(instant) if instant else sent}"
+    return f"{digest}{_TIMESTAMP_SEPARATOR}{canonical_timestamp(sent) or sent}"
 
 
 def same_content(first: str, second: str) -> bool:

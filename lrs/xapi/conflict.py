@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from lrs.xapi.timestamps import format_timestamp, parse_timestamp
+from lrs.xapi.timestamps import canonical_timestamp
 
 __all__ = ["comparable_form", "statement_hash", "statements_equivalent", "timestamps_agree"]
 
@@ -111,8 +111,7 @@ def _object(target: Mapping[str, Any]) -> dict[str, Any]:
         return _statement_ref(target)
     body = _body(target)
     if "timestamp" in target:
-        instant = parse_timestamp(target["timestamp"])
-        body["timestamp"] = format_timestamp(instant) if instant else target["timestamp"]
+        body["timestamp"] = canonical_timestamp(target["timestamp"]) or target["timestamp"]
     return body
 
 
@@ -185,10 +184,8 @@ def timestamps_agree(first: Mapping[str, Any], second: Mapping[str, Any]) -> boo
     one, two = first.get("timestamp"), second.get("timestamp")
     if one is None or two is None or one == two:
         return True
-    instant_one, instant_two = parse_timestamp(one), parse_timestamp(two)
-    if instant_one is None or instant_two is None:
-        return False
-    return format_timestamp(instant_one) == format_timestamp(instant_two)
+    canonical_one, canonical_two = canonical_timestamp(one), canonical_timestamp(two)
+    return canonical_one is not None and canonical_one == canonical_two
 
 
 def statements_equivalent(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:

@@ -32,6 +32,22 @@ __all__ = ["STATEMENT_VERSION", "normalize_statement", "wrap_context_activities"
 STATEMENT_VERSION = "1.0.0"
 
 
+# The last ``stored`` instant formatted, with its text: a batch's statements share one instant.
+# Holding the instant keeps its identity from being reused by another object.
+_last_stored: tuple[datetime, str] | None = None
+
+
+def _stored_text(stored: datetime) -> str:
+    """``format_timestamp(stored)``, formatted once for a batch."""
+    global _last_stored
+    last = _last_stored
+    if last is not None and last[0] is stored:
+        return last[1]
+    text = format_timestamp(stored)
+    _last_stored = (stored, text)
+    return text
+
+
 def _new_id() -> str:
     """A random UUID string (version 4)."""
     return str(uuid.uuid4())
@@ -86,7 +102,7 @@ def normalize_statement(
     result = dict(wrap_context_activities(statement))
     if "id" not in result:
         result["id"] = new_id()
-    stored_text = format_timestamp(stored)
+    stored_text = _stored_text(stored)
     result["stored"] = stored_text
     if "timestamp" not in result:
         result["timestamp"] = stored_text

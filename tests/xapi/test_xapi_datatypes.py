@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lrs.xapi import timestamps
 from lrs.xapi.datatypes import (
@@ -19,7 +21,12 @@ from lrs.xapi.datatypes import (
     is_version,
     media_type_essence,
 )
-from lrs.xapi.timestamps import format_timestamp, is_timestamp, parse_timestamp
+from lrs.xapi.timestamps import (
+    canonical_timestamp,
+    format_timestamp,
+    is_timestamp,
+    parse_timestamp,
+)
 
 
 @pytest.mark.parametrize(
@@ -212,6 +219,13 @@ def test_timestamp_parses_to_utc(value: str, instant: datetime) -> None:
         "should fail",
         "2015-01-01T10:00:00ZZ",
         "",
+        # the canonical form's length and shape, with an impossible value or a non-ASCII digit
+        "2015-02-30T10:00:00.000Z",
+        "2015-01-01T24:00:00.000Z",
+        "2015-01-01T23:59:60.000Z",
+        "0000-01-01T00:00:00.000Z",
+        "2015-01-01T10:00:00.\u0661\u0662\u0663Z",
+        "\u0662015-01-01T10:00:00Z",
     ],
 )
 def test_timestamp_rejected(value: str) -> None:
@@ -236,3 +250,30 @@ def test_long_timestamps_parse_without_being_cached() -> None:
     assert instant == datetime(2024, 5, 1, 12, 30, 0, 111111, tzinfo=UTC)
     assert timestamps.parse_timestamp("x" * 100_000) is None
     assert timestamps._parse_cached.cache_info().currsize == before
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_canonical_timestamps_parse_like_every_other_form(instant: datetime) -> None:
+    text = format_timestamp(instant)
+    expected = instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+    assert parse_timestamp(text) == expected
+    assert parse_timestamp(text).tzinfo is UTC
+    # the general parser (the fast path skips it) reads the same instant
+    assert timestamps._parse(text) == expected
+    assert canonical_timestamp(text) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [
+        ("2024-05-01T12:00:00.123Z", "2024-05-01T12:00:00.123Z"),
+        ("2024-05-01T14:00:00.123999+02:00", "2024-05-01T12:00:00.123Z"),
+        ("2024-05-01t12:00:00z", "2024-05-01T12:00:00.000Z"),
+        ("20240501T120000Z", "2024-05-01T12:00:00.000Z"),
+        ("2024-05-01T12:00:00", "2024-05-01T12:00:00.000Z"),
+        ("2015-02-30T10:00:00.000Z", None),
+        ("not a time", None),
+    ],
+)
+def test_canonical_timestamp(value: str, canonical: str | None) -> None:
+    assert canonical_timestamp(value) == canonical

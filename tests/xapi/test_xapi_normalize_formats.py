@@ -67,6 +67,21 @@ def test_stored_in_another_zone_is_written_in_utc() -> None:
     assert result["stored"] == "2024-05-02T08:00:00.000Z"
 
 
+def test_each_stored_instant_is_written_as_itself() -> None:
+    # A batch's statements share one instant, formatted once; the next batch gets its own.
+    later = STORED + timedelta(milliseconds=1)
+    texts = [
+        normalize_statement(minimal(), stored=instant, authority=AUTHORITY)["stored"]
+        for instant in (STORED, STORED, later, STORED)
+    ]
+    assert texts == [
+        "2024-05-02T08:00:00.987Z",
+        "2024-05-02T08:00:00.987Z",
+        "2024-05-02T08:00:00.988Z",
+        "2024-05-02T08:00:00.987Z",
+    ]
+
+
 def test_trusted_client_keeps_the_sent_authority() -> None:
     sent = {"mbox": "mailto:trusted@example.com"}
     statement = edited(minimal(), "authority", sent)
