@@ -415,34 +415,8 @@ class PostgresStore:
         """One indexed query: store, not voided, terms, stored window, keyset, order, limit."""
         if query.limit <= 0:
             return []
-        conditions: list[sa.ColumnElement[bool]] = [
-            statements.c.lrs_id == query.lrs_id,
-            sa.not_(statements.c.voided),
-        ]
-        wanted = query.filter.terms()
-        if wanted:
-            conditions.append(statements.c.terms.contains(list(wanted)))
-        if query.since is not None:
-            conditions.append(statements.c.stored > query.since)
-        if query.until is not None:
-            conditions.append(statements.c.stored <= query.until)
-        if query.client_id is not None:
-            conditions.append(statements.c.client_id == query.client_id)
-        position = sa.tuple_(statements.c.stored, statements.c.id)
-        if query.after is not None:
-            after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
-            conditions.append(position > after if query.ascending else position < after)
-        if query.ascending:
-            order = [statements.c.stored.asc(), statements.c.id.asc()]
-        else:
-            order = [statements.c.stored.desc(), statements.c.id.desc()]
         with self._connect() as conn:
-            rows = conn.execute(
-                sa.select(statements.c.id, statements.c.stored, statements.c.statement)
-                .where(*conditions)
-                .order_by(*order)
-                .limit(query.limit)
-            )
+            rows = conn.execute(statement_listing_query(query))
             return [
                 ListedStatement(
                     id=row.id, stored=row.stored.astimezone(UTC), statement=row.statement
@@ -691,6 +665,41 @@ class PostgresStore:
     def _transaction(self) -> Iterator[sa.Connection]:
         with _translated_errors(), self._engine.begin() as conn:
             yield conn
+
+
+def statement_listing_query(query: StatementQuery) -> sa.Select[Any]:
+    """The SQL of an xAPI statement listing (``find_statements``), ``query.limit`` rows.
+
+    Unfiltered, it reads ``statements_stored`` in ``stored`` order, and PostgreSQL sorts each run
+    of one ``stored`` instant (a batch) by id; filtered, the ``terms`` GIN index finds the rows.
+    """
+    conditions: list[sa.ColumnElement[bool]] = [
+        statements.c.lrs_id == query.lrs_id,
+        sa.not_(statements.c.voided),
+    ]
+    wanted = query.filter.terms()
+    if wanted:
+        conditions.append(statements.c.terms.contains(list(wanted)))
+    if query.since is not None:
+        conditions.append(statements.c.stored > query.since)
+    if query.until is not None:
+        conditions.append(statements.c.stored <= query.until)
+    if query.client_id is not None:
+        conditions.append(statements.c.client_id == query.client_id)
+    position = sa.tuple_(statements.c.stored, statements.c.id)
+    if query.after is not None:
+        after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
+        conditions.append(position > after if query.ascending else position < after)
+    if query.ascending:
+        order = [statements.c.stored.asc(), statements.c.id.asc()]
+    else:
+        order = [statements.c.stored.desc(), statements.c.id.desc()]
+    return (
+        sa.select(statements.c.id, statements.c.stored, statements.c.statement)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(query.limit)
+    )
 
 
 # The batch's definitions (a JSON object by activity id) merged into the stored ones. The first

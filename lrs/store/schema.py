@@ -64,9 +64,6 @@ statements = sa.Table(
         )
     ),
     sa.UniqueConstraint("lrs_id", "statement_id", name="statements_lrs_statement_id"),
-    sa.Index(
-        "statements_listing", "lrs_id", "stored", "id", postgresql_where=sa.text("NOT voided")
-    ),
     sa.Index("statements_terms", "terms", postgresql_using="gin"),
     sa.Index(
         "statements_ref_target",

@@ -21,8 +21,9 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from lrs.query.cursor import with_tiebreaker
 from lrs.query.parse import STATEMENTS, parse_filter, parse_sort
 from lrs.statements.build import build_record
+from lrs.statements.record import StatementQuery
 from lrs.store.find import FindQuery, StatementScope
-from lrs.store.postgres import PostgresStore, statement_documents_query
+from lrs.store.postgres import PostgresStore, statement_documents_query, statement_listing_query
 from lrs.tenancy import bootstrap
 
 pytestmark = pytest.mark.postgres
@@ -164,3 +165,45 @@ def test_every_hint_names_an_index_the_schema_has(postgres_store: PostgresStore)
             ).scalars()
         )
     assert set(INDEX_PATTERNS.values()) <= names
+
+
+def _explain(store: PostgresStore, select: sa.Select[Any]) -> dict[str, Any]:
+    with store.engine.connect() as conn:
+        raw = conn.execute(_Explain(select)).scalar()
+    return (orjson.loads(raw) if isinstance(raw, str | bytes) else raw)[0]["Plan"]
+
+
+@pytest.mark.parametrize("ascending", [False, True])
+@pytest.mark.parametrize("position", [None, "deep"])
+def test_xapi_listing_reads_the_stored_index_in_order(
+    loaded: tuple[PostgresStore, str], ascending: bool, position: str | None
+) -> None:
+    """``GET /statements`` pages (first and ``more``) scan ``statements_stored`` in ``stored``
+    order; only the ties of one batch are sorted (Incremental Sort), never the whole store."""
+    store, lrs_id = loaded
+    # A position inside the store: batch 17's instant, between two of its record ids.
+    after = None
+    if position:
+        with store.engine.connect() as conn:
+            record_id = conn.execute(
+                sa.text(
+                    "SELECT id FROM statements WHERE lrs_id = :lrs_id AND stored = :stored "
+                    "ORDER BY id OFFSET 100 LIMIT 1"
+                ),
+                {"lrs_id": lrs_id, "stored": T0 + timedelta(seconds=17)},
+            ).scalar_one()
+        after = (T0 + timedelta(seconds=17), record_id)
+    query = StatementQuery(lrs_id=lrs_id, ascending=ascending, limit=11, after=after)
+    nodes = list(_nodes(_explain(store, statement_listing_query(query))))
+    kinds = [node["Node Type"] for node in nodes]
+    assert "Seq Scan" not in kinds and "Sort" not in kinds, kinds
+    scans = [node for node in nodes if "Index" in node["Node Type"]]
+    assert [node["Index Name"] for node in scans] == ["statements_stored"], scans
+    if after is not None:  # the position bounds the scan instead of filtering every row
+        assert "stored" in scans[0]["Index Cond"], scans[0]
+    # ... and the page is the right one: the rows strictly beyond the position, in order.
+    listed = store.find_statements(query)
+    keys = [(row.stored, row.id) for row in listed]
+    assert keys == sorted(keys, reverse=not ascending) and len(keys) == 11
+    if after is not None:
+        assert all((key > after) if ascending else (key < after) for key in keys)
