@@ -226,13 +226,20 @@ def statement_attachments(
     statement: Mapping[str, Any], path: str = ""
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Yield ``(path, attachment)`` for one statement's Attachment objects, SubStatement's too."""
-    prefix = f"{path}." if path else ""
-    for position, attachment in enumerate(statement.get("attachments") or ()):
-        yield f"{prefix}attachments[{position}]", attachment
+    attachments = statement.get("attachments")
     target = statement.get("object")
-    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
-        for position, attachment in enumerate(target.get("attachments") or ()):
-            yield f"{prefix}object.attachments[{position}]", attachment
+    sub_attachments = (
+        target.get("attachments")
+        if isinstance(target, dict) and target.get("objectType") == "SubStatement"
+        else None
+    )
+    if not attachments and not sub_attachments:  # most statements: no path to format
+        return
+    prefix = f"{path}." if path else ""
+    for position, attachment in enumerate(attachments or ()):
+        yield f"{prefix}attachments[{position}]", attachment
+    for position, attachment in enumerate(sub_attachments or ()):
+        yield f"{prefix}object.attachments[{position}]", attachment
 
 
 def attachment_objects(
