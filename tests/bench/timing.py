@@ -78,3 +78,32 @@ def measure(
     cpu = snapshot() - before if snapshot else None
     progress(f"{name}: {requests} requests")
     return Measured(latencies, requests * sent_per_request, cpu)
+
+
+def measure_alternating(
+    name: str,
+    first: Callable[[], float],
+    second: Callable[[], float],
+    requests: int,
+    max_seconds: float,
+) -> tuple[list[float], list[float]]:
+    """``requests`` timed rounds of ``first()`` then ``second()``: their latencies, side by side.
+
+    Alternating puts both kinds under the same machine conditions; on a shared virtual machine
+    whose speed drifts by tens of percent within minutes, two series measured one after the
+    other can differ by that much with no difference in the work. The rounds swap their order
+    every time, so neither kind always runs on the other's warm caches.
+    """
+    deadline = time.monotonic() + max_seconds
+    first_latencies: list[float] = []
+    second_latencies: list[float] = []
+    for index in range(requests):
+        if index % 2:
+            second_latencies.append(second())
+            first_latencies.append(first())
+        else:
+            first_latencies.append(first())
+            second_latencies.append(second())
+        if time.monotonic() > deadline:
+            raise BenchError(f"{name}: {index + 1} rounds took over {max_seconds:.0f} s")
+    return first_latencies, second_latencies
