@@ -19,6 +19,7 @@ treat both as read-only afterwards.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -32,20 +33,10 @@ __all__ = ["STATEMENT_VERSION", "normalize_statement", "wrap_context_activities"
 STATEMENT_VERSION = "1.0.0"
 
 
-# The last ``stored`` instant formatted, with its text: a batch's statements share one instant.
-# Holding the instant keeps its identity from being reused by another object.
-_last_stored: tuple[datetime, str] | None = None
-
-
+@functools.lru_cache(maxsize=16)
 def _stored_text(stored: datetime) -> str:
-    """``format_timestamp(stored)``, formatted once for a batch."""
-    global _last_stored
-    last = _last_stored
-    if last is not None and last[0] is stored:
-        return last[1]
-    text = format_timestamp(stored)
-    _last_stored = (stored, text)
-    return text
+    """``format_timestamp(stored)``: a batch's statements share one instant, formatted once."""
+    return format_timestamp(stored)
 
 
 def _new_id() -> str:

@@ -46,13 +46,21 @@ def _offset(minutes: int) -> timezone:
     return tz
 
 
+def _is_canonical(value: str) -> bool:
+    return len(value) == _CANONICAL_LENGTH and _CANONICAL.fullmatch(value) is not None
+
+
+def _from_canonical(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:  # an impossible date or time
+        return None
+
+
 def parse_timestamp(value: str) -> datetime | None:
     """The aware UTC instant ``value`` denotes, or ``None`` when it is not an xAPI Timestamp."""
-    if len(value) == _CANONICAL_LENGTH and _CANONICAL.fullmatch(value):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:  # an impossible date or time
-            return None
+    if _is_canonical(value):
+        return _from_canonical(value)
     # Storing a statement reads its timestamp three times (validation, the conflict hash, the
     # record); a small cache makes the second and third a lookup. Only short strings are kept,
     # so a client cannot pin large request values in memory through it.
@@ -112,8 +120,8 @@ def canonical_timestamp(value: str) -> str | None:
     Two timestamps denote the same instant to the millisecond when their canonical texts are
     equal; a value already in that form comes back as it is.
     """
-    if len(value) == _CANONICAL_LENGTH and _CANONICAL.fullmatch(value):
-        return value if parse_timestamp(value) is not None else None
+    if _is_canonical(value):
+        return value if _from_canonical(value) is not None else None
     instant = parse_timestamp(value)
     return None if instant is None else format_timestamp(instant)
 
