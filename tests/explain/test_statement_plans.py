@@ -107,8 +107,12 @@ def _plan(store: PostgresStore, lrs_id: str, raw_filter: Any, raw_sort: Any) -> 
         limit=101,
     )
     scope = StatementScope(organisation_id=_organisation(store, lrs_id), lrs_id=lrs_id)
+    return _explain(store, statement_documents_query(scope, query))
+
+
+def _explain(store: PostgresStore, select: sa.Select[Any]) -> dict[str, Any]:
     with store.engine.connect() as conn:
-        raw = conn.execute(_Explain(statement_documents_query(scope, query))).scalar()
+        raw = conn.execute(_Explain(select)).scalar()
     return (orjson.loads(raw) if isinstance(raw, str | bytes) else raw)[0]["Plan"]
 
 
@@ -165,12 +169,6 @@ def test_every_hint_names_an_index_the_schema_has(postgres_store: PostgresStore)
             ).scalars()
         )
     assert set(INDEX_PATTERNS.values()) <= names
-
-
-def _explain(store: PostgresStore, select: sa.Select[Any]) -> dict[str, Any]:
-    with store.engine.connect() as conn:
-        raw = conn.execute(_Explain(select)).scalar()
-    return (orjson.loads(raw) if isinstance(raw, str | bytes) else raw)[0]["Plan"]
 
 
 @pytest.mark.parametrize("ascending", [False, True])
