@@ -1,4 +1,4 @@
-"""Alembic environment: runs our migrations online against the URL lrs.migrate put in the config."""
+"""Alembic environment: runs our migrations online against the URL lrs.ops.migrate put in the config."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from lrs.migrate import upgrade_to_head
+from lrs.ops.migrate import upgrade_to_head
 from lrs.store.base import Store
 from lrs.store.memory import MemoryStore
 from lrs.store.postgres import PostgresStore, create_engine

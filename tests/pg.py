@@ -17,7 +17,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from lrs.throwaway_postgres import PostgresNotFound, ThrowawayPostgres
+from lrs.ops.throwaway_postgres import PostgresNotFound, ThrowawayPostgres
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_DATABASE_URL = os.environ.get("LRS_TEST_DATABASE_URL") or None

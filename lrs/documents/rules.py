@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from lrs.core.errors import BadRequest, Conflict, PreconditionFailed
 from lrs.documents.model import Document, DocumentKey, DocumentWrite, Precondition, WriteMode
-from lrs.errors import BadRequest, Conflict, PreconditionFailed
 
 JSON = "application/json"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from lrs.core.errors import NotFound
+from lrs.core.timeutil import utc_now
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
-from lrs.errors import NotFound
 from lrs.store.base import Store
-from lrs.timeutil import utc_now
 
 
 class DocumentService:

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
+from lrs.core.timeutil import to_iso
 from lrs.models.registry import ModelSpec
-from lrs.timeutil import to_iso
 
 
 def render(spec: ModelSpec, doc: Mapping[str, Any]) -> dict[str, Any]:

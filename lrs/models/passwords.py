@@ -1,14 +1,14 @@
 """User passwords: bcrypt (Learning Locker's choice), so hashes move between the two systems.
 
-Unlike client secrets (random and long, ``lrs.secrets_hash``), passwords are chosen by people and
-need a slow, salted hash.
+Unlike client secrets (random and long, ``lrs.core.secrets_hash``), passwords are chosen by
+people and need a slow, salted hash.
 """
 
 from __future__ import annotations
 
 import bcrypt
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 
 ROUNDS = 12
 MAX_BYTES = 72  # bcrypt ignores (newer versions refuse) anything past 72 bytes

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadQuery, BadRequest
+from lrs.core.errors import BadQuery, BadRequest
 from lrs.models.registry import Kind, ModelSpec
 from lrs.query.ast import (
     KEEP_ALL,

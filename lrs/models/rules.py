@@ -15,18 +15,18 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadQuery, Conflict
-from lrs.ids import new_client_key, new_client_secret
+from lrs.core.errors import BadQuery, Conflict
+from lrs.core.ids import new_client_key, new_client_secret
+from lrs.core.secrets_hash import hash_secret
 from lrs.models.passwords import hash_password
 from lrs.models.registry import MODELS, ROLE_SCOPES, ModelSpec
 from lrs.models.validate import fail, label
 from lrs.query.ast import And, Eq, Not, Path
 from lrs.query.parse import STATEMENTS, parse_filter, parse_projection
-from lrs.scopes import Scope, invalid_scopes
-from lrs.secrets_hash import hash_secret
 from lrs.store.base import Store
 from lrs.store.find import FindQuery
-from lrs.tenancy import new_client
+from lrs.tenancy.scopes import Scope, invalid_scopes
+from lrs.tenancy.service import new_client
 from lrs.xapi.validate import validate_agent
 
 _ID = Path(("_id",))

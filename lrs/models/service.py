@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from lrs.errors import BadRequest, Conflict, Forbidden, NotFound
-from lrs.ids import is_object_id, new_object_id
+from lrs.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from lrs.core.ids import is_object_id, new_object_id
+from lrs.core.timeutil import utc_now
 from lrs.models import documents as d
 from lrs.models.query_params import ListParams, Populate
 from lrs.models.registry import MODELS, ModelSpec
@@ -26,7 +27,6 @@ from lrs.query.ast import Eq, Filter, In, Path
 from lrs.query.projection import project
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
-from lrs.timeutil import utc_now
 
 _ID = Path(("_id",))
 DISTINCT_SCAN_LIMIT = 100_000

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadRequest
-from lrs.ids import is_object_id
+from lrs.core.errors import BadRequest
+from lrs.core.ids import is_object_id
+from lrs.core.timeutil import to_iso
 from lrs.models.registry import Field, Kind, ModelSpec
-from lrs.timeutil import to_iso
 
 
 def label(where: str, name: str) -> str:

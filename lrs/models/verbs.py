@@ -16,8 +16,10 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadQuery, BadRequest, NotFound
-from lrs.ids import is_object_id, new_client_secret, new_object_id
+from lrs.core.errors import BadQuery, BadRequest, NotFound
+from lrs.core.ids import is_object_id, new_client_secret, new_object_id
+from lrs.core.secrets_hash import hash_secret
+from lrs.core.timeutil import to_iso
 from lrs.models import csv_export
 from lrs.models.documents import render
 from lrs.models.registry import MODELS, ModelSpec
@@ -27,9 +29,7 @@ from lrs.query.ast import MATCH_ALL, Eq, Filter, Path
 from lrs.query.cursor import with_tiebreaker
 from lrs.query.evaluate import sort_values
 from lrs.query.parse import STATEMENTS, parse_filter, parse_projection
-from lrs.secrets_hash import hash_secret
 from lrs.store.find import FindQuery
-from lrs.timeutil import to_iso
 
 EXPORT_PAGE = 1000
 

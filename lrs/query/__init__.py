@@ -2,7 +2,7 @@
 
 One IR (``ast.py``), two backends that agree row for row: ``evaluate.py`` (Python, the memory
 store and the tests' oracle) and ``sql.py`` (SQLAlchemy Core over PostgreSQL ``jsonb``). Every
-rejection is a ``lrs.errors.BadQuery`` whose message names the operator, path or parameter.
+rejection is a ``lrs.core.errors.BadQuery`` whose message names the operator, path or parameter.
 
 What a store calls
 ------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import Path, Sort, SortKey
 from lrs.query.evaluate import compare_positions, sort_values
 from lrs.query.ordering import (

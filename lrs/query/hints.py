@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import Hint, SortKey
 from lrs.query.paths import parse_path
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import (
     MATCH_ALL,
     And,

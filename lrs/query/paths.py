@@ -7,7 +7,7 @@ first and decode after, so a decoded dot never starts a new segment.
 
 from __future__ import annotations
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import Path
 
 MAX_SEGMENTS = 32

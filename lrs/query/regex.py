@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 
 MAX_PATTERN_LENGTH = 1024
 MAX_REPEAT = 255  # PostgreSQL's limit on {n,m} bounds

@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.sql.elements import ColumnElement
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query import evaluate
 from lrs.query.ast import (
     And,

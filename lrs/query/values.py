@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import Value
 
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")

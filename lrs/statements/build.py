@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from lrs.ids import new_object_id
+from lrs.core.ids import new_object_id
 from lrs.statements.record import StatementRecord
 from lrs.store.models import Client
 from lrs.xapi.conflict import statement_hash

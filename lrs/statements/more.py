@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 
 MORE_PATH = "/data/xAPI/statements"
 

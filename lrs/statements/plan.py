@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lrs.errors import BadRequest, Conflict
+from lrs.core.errors import BadRequest, Conflict
 from lrs.statements.build import same_content
 from lrs.statements.definitions import described_activities, merge_definition
 from lrs.statements.record import StatementRecord

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lrs.timeutil import to_iso
+from lrs.core.timeutil import to_iso
 from lrs.xapi.queriables import Queriables
 
 

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from lrs.auth import Principal
-from lrs.errors import BadRequest, Forbidden, NotFound
+from lrs.core.errors import BadRequest, Forbidden, NotFound
+from lrs.core.timeutil import utc_now
+from lrs.http.auth import Principal
 from lrs.statements.build import build_record
 from lrs.statements.record import (
     AttachmentContent,
@@ -16,7 +17,6 @@ from lrs.statements.record import (
     StatementRecord,
 )
 from lrs.store.base import Store
-from lrs.timeutil import utc_now
 from lrs.xapi.intake import StatementsRequest
 from lrs.xapi.validate import validate_uuid
 

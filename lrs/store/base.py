@@ -25,7 +25,7 @@ from lrs.store.models import Client, Lrs, Organisation
 
 
 class Store(Protocol):
-    """Persistence for tenancy models. Methods raise ``lrs.errors`` types, never driver errors."""
+    """Persistence for tenancy models. Methods raise ``lrs.core.errors`` types, no driver errors."""
 
     def ping(self) -> None:
         """Return when the store answers; raise ``StoreUnavailable`` when it does not."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrs.settings import Settings
+from lrs.core.settings import Settings
 from lrs.store.base import Store
 from lrs.store.memory import MemoryStore
 from lrs.store.postgres import PostgresStore

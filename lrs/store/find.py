@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lrs.core.timeutil import from_iso, to_iso
 from lrs.query import evaluate
 from lrs.query.ast import MATCH_ALL, Filter, Path, Sort, SortKey
 from lrs.query.ordering import SortValue
-from lrs.timeutil import from_iso, to_iso
 
 DEFAULT_SORT: Sort = (SortKey(Path(("_id",)), 1),)
 MODEL_INSTANT_FIELDS = ("createdAt", "updatedAt")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from lrs.core.errors import Conflict, NotFound
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
-from lrs.errors import Conflict, NotFound
 from lrs.query.ast import Filter
 from lrs.statements.definitions import merge_definition
 from lrs.statements.plan import plan_insert

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from lrs.timeutil import from_iso, to_iso
+from lrs.core.timeutil import from_iso, to_iso
 
 ModelDocument = dict[str, Any]
 

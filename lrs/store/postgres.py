@@ -1,6 +1,6 @@
 """``PostgresStore``: the ``Store`` protocol over PostgreSQL with SQLAlchemy Core and psycopg 3.
 
-Driver errors are translated here, and only here, into ``lrs.errors`` types: a unique violation
+Driver errors are translated here, and only here, into ``lrs.core.errors`` types: a unique violation
 becomes ``Conflict``, a lost connection or a cancelled (timed out) query ``StoreUnavailable``.
 """
 
@@ -22,10 +22,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
+from lrs.core.errors import Conflict, NotFound, StoreUnavailable
+from lrs.core.timeutil import from_iso, utc_now
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
-from lrs.errors import Conflict, NotFound, StoreUnavailable
-from lrs.migrate import require_head
+from lrs.ops.migrate import require_head
 from lrs.query import sql
 from lrs.query.ast import Filter
 from lrs.statements.plan import plan_insert
@@ -54,7 +55,6 @@ from lrs.store.schema import (
     statement_context_activities,
     statements,
 )
-from lrs.timeutil import from_iso, utc_now
 from lrs.xapi.queriables import Queriables
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.datatypes import is_sha2_hex, media_type_essence
 
 __all__ = [

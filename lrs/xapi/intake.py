@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.attachments import (
     AttachmentPart,
     check_attachment_parts,

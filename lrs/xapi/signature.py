@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.attachments import AttachmentPart, statement_attachments
 from lrs.xapi.conflict import statements_equivalent
 from lrs.xapi.datatypes import media_type_essence

@@ -2,10 +2,11 @@
 
 Every object is closed: a property the spec does not define for that object is rejected, and
 property names are case-sensitive (Data 2.2.s4.b1.b5, b1.b7, s4.b8). ``null`` is rejected
-everywhere except inside ``extensions`` values. Each failure raises :class:`lrs.errors.BadRequest`
-whose message starts with the JSON path at fault, e.g. ``actor.mbox: ...`` or
-``context.contextActivities.parent[0].id: ...``; ``BadRequest.field`` holds the same path. In a
-batch the path starts with the statement's index: ``[2].object.definition.type: ...``.
+everywhere except inside ``extensions`` values. Each failure raises
+:class:`lrs.core.errors.BadRequest` whose message starts with the JSON path at fault, e.g.
+``actor.mbox: ...`` or ``context.contextActivities.parent[0].id: ...``; ``BadRequest.field`` holds
+the same path. In a batch the path starts with the statement's index:
+``[2].object.definition.type: ...``.
 
 The validators never modify their input and run on the parsed JSON (``dict``/``list``/``str``/
 ``int``/``float``/``bool``/``None``) as ``orjson`` or ``json`` produce it.
@@ -29,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.datatypes import (
     INTERACTION_TYPES,
     is_duration,

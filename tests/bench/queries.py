@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from lrs.settings import Settings
+from lrs.core.settings import Settings
 from tests.bench.client import STATEMENTS, BenchError, Response, XapiClient
 from tests.bench.data import Sample
 from tests.bench.timing import measure

@@ -22,8 +22,8 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from lrs.migrate import upgrade_to_head
-from lrs.throwaway_postgres import ThrowawayPostgres, free_port
+from lrs.ops.migrate import upgrade_to_head
+from lrs.ops.throwaway_postgres import ThrowawayPostgres, free_port
 from tests.bench.client import XAPI, BenchError, Credentials
 from tests.bench.cpu import CpuSnapshot, postmaster_pid
 from tests.bench.options import progress

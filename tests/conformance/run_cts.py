@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lrs.throwaway_postgres import free_port
+from lrs.ops.throwaway_postgres import free_port
 
 KEY, SECRET = "conformance-key", "conformance-secret"
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from lrs.connection import Page, PageRequest, paginate
+from lrs.connection.paging import Page, PageRequest, paginate
 from lrs.query import evaluate
 from lrs.query.cursor import cursor_for, with_tiebreaker
 from lrs.query.parse import STATEMENTS, parse_filter, parse_sort
@@ -20,7 +20,7 @@ from lrs.statements.build import build_record
 from lrs.statements.record import StatementRecord
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
-from lrs.tenancy import bootstrap
+from lrs.tenancy.service import bootstrap
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 PAGE = 100

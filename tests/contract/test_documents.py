@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from lrs.core.errors import BadRequest, Conflict, PreconditionFailed
 from lrs.documents.model import (
     DocumentKind,
     DocumentScope,
@@ -16,9 +17,8 @@ from lrs.documents.model import (
     WriteMode,
 )
 from lrs.documents.rules import etag_of
-from lrs.errors import BadRequest, Conflict, PreconditionFailed
 from lrs.store.base import Store
-from lrs.tenancy import new_lrs, new_organisation
+from lrs.tenancy.service import new_lrs, new_organisation
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 JSON = "application/json"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lrs.errors import Conflict
+from lrs.core.errors import Conflict
 from lrs.query.cursor import decode_cursor, encode_cursor, with_tiebreaker
 from lrs.query.evaluate import sort_values
 from lrs.query.parse import PLAIN, parse_filter, parse_sort

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lrs.errors import BadRequest, Conflict
+from lrs.core.errors import BadRequest, Conflict
 from lrs.query.parse import STATEMENTS, parse_filter, parse_sort
 from lrs.statements.build import build_record
 from lrs.statements.record import (
@@ -21,7 +21,7 @@ from lrs.statements.record import (
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
 from lrs.store.models import Client, Lrs
-from lrs.tenancy import new_client, new_lrs, new_organisation
+from lrs.tenancy.service import new_client, new_lrs, new_organisation
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from lrs.errors import Conflict, NotFound
-from lrs.scopes import Scope
-from lrs.secrets_hash import verify_secret
+from lrs.core.errors import Conflict, NotFound
+from lrs.core.secrets_hash import verify_secret
 from lrs.store.base import Store
 from lrs.store.models import Client, Lrs, Organisation
-from lrs.tenancy import bootstrap, new_client, new_lrs, new_organisation
+from lrs.tenancy.scopes import Scope
+from lrs.tenancy.service import bootstrap, new_client, new_lrs, new_organisation
 
 
 def add_tenant(store: Store, key: str = "key-1") -> tuple[Organisation, Lrs, Client]:

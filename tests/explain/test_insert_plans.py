@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from lrs.statements.build import build_record
 from lrs.store.postgres import _MERGE_DEFINITIONS, _SELECT_TOUCHED, PostgresStore
-from lrs.tenancy import bootstrap
+from lrs.tenancy.service import bootstrap
 
 pytestmark = pytest.mark.postgres
 T0 = datetime(2026, 2, 1, tzinfo=UTC)

@@ -24,7 +24,7 @@ from lrs.statements.build import build_record
 from lrs.statements.record import StatementQuery
 from lrs.store.find import FindQuery, StatementScope
 from lrs.store.postgres import PostgresStore, statement_documents_query, statement_listing_query
-from lrs.tenancy import bootstrap
+from lrs.tenancy.service import bootstrap
 
 pytestmark = pytest.mark.postgres
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

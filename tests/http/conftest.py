@@ -11,10 +11,10 @@ import orjson
 import pytest
 from falcon import testing
 
-from lrs.app import create_app
-from lrs.settings import Settings
+from lrs.core.settings import Settings
+from lrs.http.app import create_app
 from lrs.store.base import Store
-from lrs.tenancy import Bootstrap, bootstrap
+from lrs.tenancy.service import Bootstrap, bootstrap
 
 
 def basic_auth(key: str, secret: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lrs.tenancy import new_client, new_lrs, new_organisation
+from lrs.tenancy.service import new_client, new_lrs, new_organisation
 from tests.http.conftest import Api, basic_auth
 
 API = "/api/v2"

@@ -187,7 +187,7 @@ def test_models_page_and_hide_secrets(api: Api) -> None:
 
 
 def test_statements_need_a_read_scope_and_models_need_all(api: Api) -> None:
-    from lrs.tenancy import new_client
+    from lrs.tenancy.service import new_client
     from tests.http.conftest import basic_auth
 
     issued = new_client(

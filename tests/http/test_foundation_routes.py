@@ -10,15 +10,15 @@ import falcon
 import pytest
 from falcon import testing
 
-from lrs.app import create_app
-from lrs.scopes import Access
-from lrs.settings import Settings
+from lrs.core.settings import Settings
+from lrs.core.timeutil import utc_now
+from lrs.http.app import create_app
+from lrs.ops.throwaway_postgres import free_port
 from lrs.store.base import Store
 from lrs.store.models import Organisation
 from lrs.store.postgres import PostgresStore
-from lrs.tenancy import new_client, new_lrs, new_organisation
-from lrs.throwaway_postgres import free_port
-from lrs.timeutil import utc_now
+from lrs.tenancy.scopes import Access
+from lrs.tenancy.service import new_client, new_lrs, new_organisation
 from tests.http.conftest import Api, basic_auth
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrs.ids import new_object_id
+from lrs.core.ids import new_object_id
 from tests.http.conftest import Api
 from tests.http.rest_support import API, SAMPLES, WRITABLE_MODELS, client_headers, create
 

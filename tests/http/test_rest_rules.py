@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lrs.ids import new_object_id
+from lrs.core.ids import new_object_id
 from lrs.models.passwords import verify_password
 from tests.http.conftest import Api, basic_auth
 from tests.http.rest_support import API, create

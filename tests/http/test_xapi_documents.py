@@ -205,7 +205,7 @@ def test_agents_resource_returns_a_person(api: Api) -> None:
 
 
 def test_document_scopes(api: Api) -> None:
-    from lrs.tenancy import new_client
+    from lrs.tenancy.service import new_client
     from tests.http.conftest import basic_auth
 
     issued = new_client(api.tenant.organisation.id, api.tenant.lrs.id, title="s", scopes=["state"])

@@ -260,7 +260,7 @@ def test_attachments_go_in_and_come_out_as_multipart(api: Api) -> None:
 
 
 def test_scopes_guard_reading_and_writing(api: Api) -> None:
-    from lrs.tenancy import new_client
+    from lrs.tenancy.service import new_client
 
     issued = new_client(
         api.tenant.organisation.id, api.tenant.lrs.id, title="w", scopes=["statements/write"]
@@ -279,7 +279,7 @@ def test_scopes_guard_reading_and_writing(api: Api) -> None:
 
 
 def test_read_mine_sees_only_its_own_statements(api: Api) -> None:
-    from lrs.tenancy import new_client
+    from lrs.tenancy.service import new_client
 
     issued = new_client(
         api.tenant.organisation.id,

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from lrs.migrate import alembic_config, upgrade_to_head
+from lrs.ops.migrate import alembic_config, upgrade_to_head
 from lrs.store.postgres import create_engine
 from tests.pg import PostgresServer
 

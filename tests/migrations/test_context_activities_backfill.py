@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from lrs.migrate import alembic_config, upgrade_to_head
+from lrs.ops.migrate import alembic_config, upgrade_to_head
 from lrs.statements.build import build_record
 from lrs.store.context_activities import statement_context_rows
 from lrs.store.postgres import PostgresStore, create_engine
-from lrs.tenancy import bootstrap
+from lrs.tenancy.service import bootstrap
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from lrs.errors import StoreUnavailable
+from lrs.core.errors import StoreUnavailable
 from lrs.statements.build import build_record
 from lrs.store.postgres import PostgresStore
-from lrs.tenancy import bootstrap
+from lrs.tenancy.service import bootstrap
 
 pytestmark = pytest.mark.postgres
 

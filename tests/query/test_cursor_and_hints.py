@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query import evaluate
 from lrs.query.ast import Hint, Path, SortKey
 from lrs.query.cursor import (

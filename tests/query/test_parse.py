@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query.ast import (
     MATCH_ALL,
     And,

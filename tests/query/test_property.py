@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from lrs.errors import BadQuery
+from lrs.core.errors import BadQuery
 from lrs.query import evaluate, sql
 from lrs.query.cursor import decode_cursor, encode_cursor, is_after, with_tiebreaker
 from lrs.query.parse import parse_filter, parse_sort

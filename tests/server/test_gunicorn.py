@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lrs.migrate import upgrade_to_head
-from lrs.throwaway_postgres import free_port
+from lrs.ops.migrate import upgrade_to_head
+from lrs.ops.throwaway_postgres import free_port
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.server

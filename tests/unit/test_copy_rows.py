@@ -16,7 +16,7 @@ from lrs.store.copy_rows import (
     queriables_json,
     statement_copy_text,
 )
-from lrs.tenancy import new_client
+from lrs.tenancy.service import new_client
 
 STORED = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from lrs import gunicorn_conf
+from lrs.ops import gunicorn_conf
 
 
 def test_worker_init_freezes_the_loaded_objects() -> None:

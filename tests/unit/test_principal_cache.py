@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from lrs.auth import PrincipalCache
-from lrs.errors import Unauthorized
+from lrs.core.errors import Unauthorized
+from lrs.core.timeutil import utc_now
+from lrs.http.auth import PrincipalCache
 from lrs.store.memory import MemoryStore
-from lrs.tenancy import bootstrap
-from lrs.timeutil import utc_now
+from lrs.tenancy.service import bootstrap
 
 
 class CountingStore(MemoryStore):

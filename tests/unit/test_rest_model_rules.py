@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.models import csv_export
 from lrs.models.passwords import hash_password, verify_password
 from lrs.models.query_params import _sugar, parse_select, parse_sort_param

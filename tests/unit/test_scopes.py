@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrs.scopes import ALL_SCOPES, Access, allows, invalid_scopes, reads_only_own_statements
+from lrs.tenancy.scopes import ALL_SCOPES, Access, allows, invalid_scopes, reads_only_own_statements
 
 READS = [Access.STATEMENTS_READ, Access.STATE_READ, Access.PROFILE_READ]
 WRITES = [Access.STATEMENTS_WRITE, Access.STATE_WRITE, Access.PROFILE_WRITE]

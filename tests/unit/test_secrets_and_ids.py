@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from lrs.auth import parse_basic
-from lrs.errors import Unauthorized
-from lrs.ids import is_object_id, new_client_key, new_client_secret, new_object_id
-from lrs.secrets_hash import hash_secret, verify_secret
+from lrs.core.errors import Unauthorized
+from lrs.core.ids import is_object_id, new_client_key, new_client_secret, new_object_id
+from lrs.core.secrets_hash import hash_secret, verify_secret
+from lrs.http.auth import parse_basic
 
 
 def test_a_secret_hash_is_salted_and_verifies_only_the_secret() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lrs.settings import SETTINGS_DOC, Settings, SettingsError
+from lrs.core.settings import SETTINGS_DOC, Settings, SettingsError
 
 
 def test_defaults_serve_memory_on_loopback() -> None:

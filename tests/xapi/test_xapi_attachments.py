@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.attachments import (
     AttachmentPart,
     attachment_objects,

@@ -7,7 +7,7 @@ import hashlib
 import orjson
 import pytest
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.attachments import AttachmentPart, build_multipart
 from lrs.xapi.intake import read_statements
 from tests.xapi.xapi_samples import edited, full, minimal

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.attachments import AttachmentPart, check_attachment_parts, parse_multipart
 from lrs.xapi.signature import (
     SIGNATURE_USAGE_TYPE,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.validate import (
     validate_actor,
     validate_agent,

@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from lrs.errors import Forbidden, Unauthorized
-from lrs.scopes import Access, allows, reads_only_own_statements
-from lrs.secrets_hash import hash_secret, verify_secret
+from lrs.core.errors import Forbidden, Unauthorized
+from lrs.core.secrets_hash import hash_secret, verify_secret
 from lrs.store.base import Store
 from lrs.store.models import Client, Lrs, Organisation
+from lrs.tenancy.scopes import Access, allows, reads_only_own_statements
 
 # Compared against when the key is unknown, so a wrong key costs the same time as a wrong secret.
 _DUMMY_HASH = hash_secret("no such client")

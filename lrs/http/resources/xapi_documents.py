@@ -13,6 +13,7 @@ from email.utils import format_datetime
 import falcon
 import orjson
 
+from lrs.core.errors import BadRequest
 from lrs.documents.model import (
     DocumentKind,
     DocumentScope,
@@ -21,10 +22,9 @@ from lrs.documents.model import (
     WriteMode,
 )
 from lrs.documents.service import DocumentService
-from lrs.errors import BadRequest
-from lrs.resources import xapi_params as p
-from lrs.scopes import Access
+from lrs.http.resources import xapi_params as p
 from lrs.statements.service import store_id_of
+from lrs.tenancy.scopes import Access
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrs import __version__
-from lrs.errors import LrsError
-from lrs.scopes import Scope
-from lrs.settings import SETTINGS_DOC, Settings
+from lrs.core.errors import LrsError
+from lrs.core.settings import SETTINGS_DOC, Settings
 from lrs.store.factory import open_store
-from lrs.tenancy import bootstrap, credentials_banner, new_client
+from lrs.tenancy.scopes import Scope
+from lrs.tenancy.service import bootstrap, credentials_banner, new_client
 
 
 def _settings_epilog() -> str:
@@ -93,15 +93,15 @@ def serve(settings: Settings) -> None:
         "-m",
         "gunicorn",
         "--config",
-        "python:lrs.gunicorn_conf",
-        "lrs.app:get_app()",
+        "python:lrs.ops.gunicorn_conf",
+        "lrs.http.app:get_app()",
     ]
     os.execv(sys.executable, argv)  # noqa: S606
 
 
 def migrate(settings: Settings) -> None:
     """Apply pending migrations."""
-    from lrs.migrate import head_revision, upgrade_to_head
+    from lrs.ops.migrate import head_revision, upgrade_to_head
 
     _require_postgres(settings, "migrate")
     assert settings.database_url is not None
@@ -152,7 +152,7 @@ def create_client(settings: Settings, args: argparse.Namespace) -> None:
 
 def throwaway_pg(args: argparse.Namespace) -> None:
     """Start (or stop) a development PostgreSQL and print the URL to export."""
-    from lrs.throwaway_postgres import ThrowawayPostgres
+    from lrs.ops.throwaway_postgres import ThrowawayPostgres
 
     cluster = ThrowawayPostgres(args.dir, port=args.port)
     if args.stop:

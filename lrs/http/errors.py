@@ -13,7 +13,7 @@ from typing import Any
 
 import falcon
 
-from lrs import errors
+from lrs.core import errors
 
 log = logging.getLogger("lrs.errors")
 

@@ -1,5 +1,5 @@
 """The WSGI application: ``create_app(settings, store)`` wires everything; ``get_app()`` is what
-gunicorn runs (``lrs.app:get_app()``)."""
+gunicorn runs (``lrs.http.app:get_app()``)."""
 
 from __future__ import annotations
 
@@ -11,28 +11,29 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs import alternate_syntax, http_errors
+from lrs.core.settings import Settings
 from lrs.documents.service import DocumentService
-from lrs.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
-from lrs.models.service import ModelService
-from lrs.resources.about import AboutResource
-from lrs.resources.client_info import ClientInfoResource
-from lrs.resources.connection import ConnectionResource
-from lrs.resources.health import HealthResource
-from lrs.resources.rest_models import add_routes as add_rest_model_routes
-from lrs.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
-from lrs.resources.xapi_documents import (
+from lrs.http import alternate_syntax
+from lrs.http import errors as http_errors
+from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
+from lrs.http.resources.about import AboutResource
+from lrs.http.resources.client_info import ClientInfoResource
+from lrs.http.resources.connection import ConnectionResource
+from lrs.http.resources.health import HealthResource
+from lrs.http.resources.rest_models import add_routes as add_rest_model_routes
+from lrs.http.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
+from lrs.http.resources.xapi_documents import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
     STATE,
     DocumentsResource,
 )
-from lrs.resources.xapi_statements import StatementsResource
-from lrs.settings import Settings
+from lrs.http.resources.xapi_statements import StatementsResource
+from lrs.models.service import ModelService
 from lrs.statements.service import StatementService
 from lrs.store.base import Store
 from lrs.store.factory import open_store
-from lrs.tenancy import bootstrap, credentials_banner
+from lrs.tenancy.service import bootstrap, credentials_banner
 
 log = logging.getLogger("lrs")
 

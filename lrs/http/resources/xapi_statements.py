@@ -9,9 +9,8 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs.errors import BadRequest
-from lrs.resources import xapi_params as p
-from lrs.scopes import Access
+from lrs.core.errors import BadRequest
+from lrs.http.resources import xapi_params as p
 from lrs.statements.more import decode_more, encode_more
 from lrs.statements.record import (
     ListedStatement,
@@ -19,6 +18,7 @@ from lrs.statements.record import (
     StatementQuery,
 )
 from lrs.statements.service import StatementService
+from lrs.tenancy.scopes import Access
 from lrs.xapi.attachments import (
     AttachmentPart,
     build_multipart,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import falcon
 import orjson
 
-from lrs.errors import BadRequest
-from lrs.resources import xapi_params as p
-from lrs.scopes import Access
+from lrs.core.errors import BadRequest
+from lrs.http.resources import xapi_params as p
 from lrs.statements.service import StatementService
+from lrs.tenancy.scopes import Access
 
 _PERSON_KEYS = ("name", "mbox", "mbox_sha1sum", "openid", "account")
 

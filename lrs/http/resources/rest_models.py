@@ -14,14 +14,14 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs.auth import Principal
-from lrs.errors import BadRequest, NotFound
+from lrs.core.errors import BadRequest, NotFound
+from lrs.http.auth import Principal
 from lrs.models.query_params import ListParams, parse_list_params, parse_query
 from lrs.models.registry import ModelSpec, model_named
 from lrs.models.rules import Caller
 from lrs.models.service import ModelService
 from lrs.models.verbs import run_verb
-from lrs.scopes import Access, allows
+from lrs.tenancy.scopes import Access, allows
 
 PREFIX = "/api/v2"
 _ANY = {method: Access.AUTHENTICATED for method in ("GET", "POST", "PUT", "PATCH", "DELETE")}

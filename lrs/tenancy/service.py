@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrs.errors import BadRequest
-from lrs.ids import new_client_key, new_client_secret, new_object_id
-from lrs.scopes import Scope, invalid_scopes
-from lrs.secrets_hash import hash_secret
+from lrs.core.errors import BadRequest
+from lrs.core.ids import new_client_key, new_client_secret, new_object_id
+from lrs.core.secrets_hash import hash_secret
+from lrs.core.timeutil import utc_now
 from lrs.store.base import Store
 from lrs.store.models import Client, Lrs, Organisation
-from lrs.timeutil import utc_now
+from lrs.tenancy.scopes import Scope, invalid_scopes
 
 DEFAULT_AUTHORITY_MBOX = "mailto:hello@learninglocker.net"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from lrs.middleware import XAPI_VERSION
+from lrs.http.middleware import XAPI_VERSION
 
 
 class AboutResource:

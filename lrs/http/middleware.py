@@ -18,12 +18,12 @@ from typing import Any
 
 import falcon
 
-from lrs.alternate_syntax import ERROR_KEY as ALTERNATE_SYNTAX_ERROR
-from lrs.auth import PrincipalCache
-from lrs.errors import BadRequest, PayloadTooLarge
-from lrs.scopes import Access
+from lrs.core.errors import BadRequest, PayloadTooLarge
+from lrs.core.timeutil import to_iso, utc_now
+from lrs.http.alternate_syntax import ERROR_KEY as ALTERNATE_SYNTAX_ERROR
+from lrs.http.auth import PrincipalCache
 from lrs.store.base import Store
-from lrs.timeutil import to_iso, utc_now
+from lrs.tenancy.scopes import Access
 
 XAPI_PREFIX = "/data/xAPI"
 XAPI_VERSION = "1.0.3"

@@ -1,4 +1,4 @@
-"""gunicorn settings, from ``lrs.settings`` (``gunicorn -c python:lrs.gunicorn_conf``).
+"""gunicorn settings, from ``lrs.core.settings`` (``gunicorn -c python:lrs.ops.gunicorn_conf``).
 
 The in-memory store lives in one process, so it is served by one worker with threads; PostgreSQL
 by several workers.
@@ -6,7 +6,7 @@ by several workers.
 
 import gc
 
-from lrs.settings import Settings
+from lrs.core.settings import Settings
 
 _settings = Settings.from_env()
 

@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
 from lrs.xapi.agents import ifi_string
 from lrs.xapi.datatypes import is_iri
 from lrs.xapi.timestamps import parse_timestamp

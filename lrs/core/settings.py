@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lrs.errors import LrsError
+from lrs.core.errors import LrsError
 
 
 class SettingsError(LrsError):

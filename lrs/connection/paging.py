@@ -15,13 +15,13 @@ from typing import Any
 
 import orjson
 
-from lrs.errors import BadRequest
+from lrs.core.errors import BadRequest
+from lrs.core.timeutil import to_iso
 from lrs.query.ast import KEEP_ALL, MATCH_ALL, Filter, Projection, Sort
 from lrs.query.cursor import cursor_for, decode_cursor
 from lrs.query.evaluate import sort_values
 from lrs.query.projection import project
 from lrs.store.find import DEFAULT_SORT, FindQuery
-from lrs.timeutil import to_iso
 
 Fetch = Callable[[FindQuery], list[dict[str, Any]]]
 

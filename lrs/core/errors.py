@@ -1,6 +1,6 @@
 """Domain errors: plain data, no HTTP.
 
-``lrs.http_errors`` is the one place that maps them to HTTP statuses and JSON bodies.
+``lrs.http.errors`` is the one place that maps them to HTTP statuses and JSON bodies.
 Every error carries a human message that names the field, parameter or path at fault.
 """
 

@@ -7,9 +7,10 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs.auth import Principal
-from lrs.connection import PageRequest, paginate
-from lrs.errors import BadRequest, NotFound
+from lrs.connection.paging import PageRequest, paginate
+from lrs.core.errors import BadRequest, NotFound
+from lrs.http.auth import Principal
+from lrs.http.resources import xapi_params as p
 from lrs.models.documents import render
 from lrs.models.query_params import filter_paths, refuse_hidden, schema_for
 from lrs.models.registry import ModelSpec, model_named
@@ -17,10 +18,9 @@ from lrs.query.ast import KEEP_ALL
 from lrs.query.cursor import with_tiebreaker
 from lrs.query.hints import parse_hint
 from lrs.query.parse import parse_filter, parse_projection, parse_sort
-from lrs.resources import xapi_params as p
-from lrs.scopes import Access
 from lrs.store.base import Store
 from lrs.store.find import FindQuery, StatementScope
+from lrs.tenancy.scopes import Access
 
 _PARAMS = ("filter", "sort", "project", "hint", "first", "last", "after", "before")
 

@@ -90,4 +90,4 @@ def _apply(environ: dict[str, Any], method: str, form: dict[str, list[str]]) -> 
     environ["CONTENT_TYPE"] = content_type or ("application/json" if content else "")
     environ["CONTENT_LENGTH"] = str(len(content))
     environ["wsgi.input"] = io.BytesIO(content)
-    environ["lrs.alternate_syntax"] = True
+    environ["lrs.http.alternate_syntax"] = True

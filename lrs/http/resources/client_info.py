@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from lrs.scopes import Access
+from lrs.tenancy.scopes import Access
 
 
 class ClientInfoResource:

@@ -1,0 +1,1 @@
+"""The ``lrs`` command tree."""

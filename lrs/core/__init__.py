@@ -1,0 +1,1 @@
+"""Small core helpers every layer uses: settings, domain errors, ids, time, secret hashing."""

@@ -1,0 +1,1 @@
+"""The HTTP layer: the Falcon app, middleware, authentication, error mapping and resources."""

@@ -1,0 +1,1 @@
+"""Operations: migrations, gunicorn settings, a throwaway PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Organisations, stores and clients: their use cases and the scopes clients hold."""
