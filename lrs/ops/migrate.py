@@ -12,18 +12,27 @@ from alembic.script import ScriptDirectory
 
 from lrs.core.errors import SchemaNotCurrent
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# An installed lrs carries them as lrs/migrations (setup.py maps the top-level folder there); a
+# checkout (and an editable install) has them beside the package.
+_CANDIDATES = (_PACKAGE_DIR / "migrations", _PACKAGE_DIR.parent / "migrations")
+
+
+def migrations_dir() -> Path:
+    """The folder holding Alembic's ``env.py`` and ``versions/``."""
+    for candidate in _CANDIDATES:
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise SchemaNotCurrent(
+        f"no migrations found in {' or '.join(str(c) for c in _CANDIDATES)}; "
+        "the lrs installation is incomplete"
+    )
 
 
 def alembic_config(database_url: str) -> Config:
     """An Alembic ``Config`` for our migrations directory and this database."""
-    if not (MIGRATIONS_DIR / "env.py").is_file():
-        raise SchemaNotCurrent(
-            f"the migrations directory {MIGRATIONS_DIR} is missing; run lrs from a checkout "
-            "of the repository (pip install -e .)"
-        )
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     # Alembic's ini interpolation treats % specially; the URL may hold %-escapes.
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config

@@ -1,0 +1,1 @@
+"""Embedding lrs in users' own integration tests (``running_lrs``, pytest plugin)."""
