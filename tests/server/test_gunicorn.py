@@ -32,11 +32,16 @@ def server_env(port: int, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Start ``lrs serve``, wait until it answers, yield its base URL, stop it."""
+def running_server(
+    env: dict[str, str], log_path: Path, lrs: str = LRS, cwd: Path | None = None
+) -> Iterator[str]:
+    """Start ``lrs serve`` (the ``lrs`` executable given), wait until it answers, yield its base
+    URL, stop it."""
     base = f"http://127.0.0.1:{env['LRS_PORT']}"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([LRS, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [lrs, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
