@@ -23,14 +23,20 @@ _SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.M | re.S)
 
 
 def readme_curl_commands(text: str) -> list[str]:
-    """Each ``curl`` command of the README's sh blocks, continuation lines joined."""
-    commands = []
+    """Each ``curl`` command of the README's sh blocks: a line starting with ``curl`` and the
+    indented or backslash-continued lines after it, as written."""
+    commands: list[list[str]] = []
     for block in _SH_BLOCK.findall(text):
-        logical = re.sub(r"\\\n\s*", " ", block)
-        commands.extend(
-            line.strip() for line in logical.splitlines() if line.strip().startswith("curl ")
-        )
-    return commands
+        open_command = False
+        for line in block.splitlines():
+            if line.startswith("curl "):
+                commands.append([line])
+                open_command = True
+            elif open_command and (commands[-1][-1].endswith("\\") or line[:1].isspace()):
+                commands[-1].append(line)
+            else:
+                open_command = False
+    return ["\n".join(lines) for lines in commands]
 
 
 def test_the_readme_has_curl_examples_for_each_interface() -> None:
@@ -45,9 +51,8 @@ def test_readme_curl_examples_work_against_a_live_server(tmp_path: Path) -> None
     commands = readme_curl_commands(README.read_text())
     with running_server(env, tmp_path / "serve.log"):
         for command in commands:
-            script = (
-                'curl() { command curl -sS --fail-with-body "$@"; }\n'
-                + command.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+            script = 'curl() { command curl -sS --fail-with-body "$@"; }\n' + command.replace(
+                "127.0.0.1:8080", f"127.0.0.1:{port}"
             )
             result = subprocess.run(
                 ["bash", "-c", script], capture_output=True, text=True, timeout=30, cwd=tmp_path
