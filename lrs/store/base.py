@@ -179,8 +179,10 @@ class Store(Protocol):
         """Delete every document of the scope; the number deleted."""
         ...
 
-    def reset(self) -> None:
-        """Delete everything (tests only)."""
+    def reset(self, tenant: tuple[Organisation, Lrs, Client] | None = None) -> None:
+        """Delete everything (tests only). With ``tenant``, that organisation, store and client
+        are stored again exactly as given, in the same atomic step: ``lrs.testing`` returns an
+        embedded server to its bootstrap state this way, its credentials never failing."""
         ...
 
     def close(self) -> None:

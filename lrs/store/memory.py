@@ -446,13 +446,15 @@ class MemoryStore:
                 del group[slot]
             return len(doomed)
 
-    def reset(self) -> None:
-        """Delete everything."""
+    def reset(self, tenant: tuple[Organisation, Lrs, Client] | None = None) -> None:
+        """Delete everything; then store ``tenant`` again, under the same lock."""
         with self._lock:
             self._models.clear()
             self._client_ids_by_key.clear()
             self._statements.clear()
             self._documents.clear()
+            if tenant is not None:
+                self.add_tenant_if_empty(*tenant)
 
     def _document_group(self, scope: DocumentScope) -> dict[tuple[str, str], Document]:
         return self._documents[(scope.lrs_id, scope.kind.value, scope.activity_id, scope.agent)]

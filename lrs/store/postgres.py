@@ -507,8 +507,8 @@ class PostgresStore:
         with self._transaction() as conn:
             return conn.execute(documents.delete().where(*_scope_conditions(scope))).rowcount
 
-    def reset(self) -> None:
-        """Delete every row of every table."""
+    def reset(self, tenant: tuple[Organisation, Lrs, Client] | None = None) -> None:
+        """Delete every row of every table; then insert ``tenant``, in the same transaction."""
         with self._transaction() as conn:
             conn.execute(
                 sa.text(
@@ -516,6 +516,11 @@ class PostgresStore:
                     "statement_attachments, activity_definitions, documents"
                 )
             )
+            if tenant is not None:
+                organisation, lrs, client = tenant
+                self._insert(conn, "organisation", organisation.to_document(), None)
+                self._add_lrs(conn, lrs)
+                self._add_client(conn, client)
 
     @staticmethod
     def _select_document(conn: sa.Connection, key: DocumentKey) -> Document | None:
