@@ -2,8 +2,8 @@
 
 pytest loads it by itself wherever lrs is installed; nothing needs configuring. ``lrs_server`` is
 one in-memory lrs for the whole session; ``lrs`` is the same server, reset before the test that
-asks for it. ``--lrs-database-url`` (or the ``lrs_database_url`` ini option) serves them from a
-PostgreSQL database instead, migrated to head and emptied before each test.
+asks for it. ``--lrs-database-url`` serves them from a PostgreSQL database instead, migrated to
+head and emptied before each test (``addopts`` in the ini file can carry it).
 
 lrs itself is imported only when a test first asks for a fixture, so loading the plugin costs
 pytest nothing at start-up.
@@ -26,10 +26,9 @@ _DATABASE_HELP = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--lrs-database-url`` and the ``lrs_database_url`` ini option."""
+    """``--lrs-database-url``."""
     group = parser.getgroup("lrs", "embedded lrs (lrs.testing)")
     group.addoption("--lrs-database-url", default=None, metavar="URL", help=_DATABASE_HELP)
-    parser.addini("lrs_database_url", _DATABASE_HELP, default="")
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +36,7 @@ def lrs_server(pytestconfig: pytest.Config) -> Iterator[RunningLrs]:
     """One lrs for the session on a free 127.0.0.1 port (in memory unless told otherwise)."""
     from lrs.testing.embedded import running_lrs
 
-    database_url = pytestconfig.getoption("lrs_database_url") or pytestconfig.getini(
-        "lrs_database_url"
-    )
+    database_url = pytestconfig.getoption("lrs_database_url")
     if database_url:
         with running_lrs(database_url=database_url, migrate=True) as server:
             yield server

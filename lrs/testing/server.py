@@ -36,7 +36,7 @@ _IDLE_TIMEOUT_SECONDS = 30.0
 
 
 class _BodyError(Exception):
-    """The request body cannot be read as HTTP frames it; answered before the app runs."""
+    """The request body is not framed as HTTP requires; answered before the app runs."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
