@@ -71,6 +71,21 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "PostgreSQL statement_timeout for every request's queries (503 when exceeded).",
     ),
     "LRS_LOG_LEVEL": ("info", "Log level: debug, info, warning, error."),
+    "LRS_ACCESS_LOG": (
+        "on",
+        "One JSON line per request on stderr (logger `lrs.access`): on or off. Independent of "
+        "LRS_LOG_LEVEL.",
+    ),
+    "LRS_METRICS": (
+        "on",
+        "Prometheus metrics at `/metrics` (no credentials: restrict it at the proxy): on or off.",
+    ),
+}
+
+# How an on/off setting may be written.
+_SWITCH_VALUES = {
+    **dict.fromkeys(("on", "true", "1", "yes"), True),
+    **dict.fromkeys(("off", "false", "0", "no"), False),
 }
 
 
@@ -94,6 +109,8 @@ class Settings:
     db_pool_size: int = 5
     statement_timeout_ms: int = 10_000
     log_level: str = "info"
+    access_log: bool = True
+    metrics: bool = True
 
     @property
     def uses_postgres(self) -> bool:
@@ -143,6 +160,15 @@ class Settings:
                 raise SettingsError(f"{name} must be at least {minimum}, got {value}")
             return value
 
+        def switch(name: str, default: bool) -> bool:
+            raw = text(name)
+            if raw is None:
+                return default
+            value = _SWITCH_VALUES.get(raw.lower())
+            if value is None:
+                raise SettingsError(f"{name} must be on or off (or true/false, 1/0), got {raw!r}")
+            return value
+
         log_level = (text("LRS_LOG_LEVEL") or "info").lower()
         if log_level not in {"debug", "info", "warning", "error"}:
             raise SettingsError(
@@ -171,4 +197,6 @@ class Settings:
             db_pool_size=integer("LRS_DB_POOL_SIZE", 5, minimum=1) or 5,
             statement_timeout_ms=integer("LRS_STATEMENT_TIMEOUT_MS", 10_000, minimum=0) or 0,
             log_level=log_level,
+            access_log=switch("LRS_ACCESS_LOG", True),
+            metrics=switch("LRS_METRICS", True),
         )

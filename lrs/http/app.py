@@ -16,10 +16,15 @@ from lrs.documents.service import DocumentService
 from lrs.http import alternate_syntax
 from lrs.http import errors as http_errors
 from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
+from lrs.http.observe.access_log import AccessLog, configure_access_logger
+from lrs.http.observe.metrics import Metrics
+from lrs.http.observe.observer import Observer, RequestContext
 from lrs.http.resources.about import AboutResource
 from lrs.http.resources.client_info import ClientInfoResource
 from lrs.http.resources.connection import ConnectionResource
 from lrs.http.resources.health import HealthResource
+from lrs.http.resources.metrics import MetricsResource
+from lrs.http.resources.ready import ReadyResource
 from lrs.http.resources.rest_models import add_routes as add_rest_model_routes
 from lrs.http.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
 from lrs.http.resources.xapi_documents import (
@@ -53,27 +58,37 @@ _CORS_EXPOSED = [
     "WWW-Authenticate",
     "X-Experience-API-Version",
     "X-Experience-API-Consistent-Through",
+    "X-Request-Id",
 ]
 
 
 class LrsApp(falcon.App):
-    """The Falcon app, with xAPI's alternate request syntax rewritten before routing."""
+    """The Falcon app, with xAPI's alternate request syntax rewritten before routing, inside the
+    observer (request id, access log, metrics)."""
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, observer: Observer, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._max_body_bytes = settings.max_body_bytes
+        self._observer = observer
 
     def __call__(self, env: dict[str, Any], start_response: Any) -> Any:
         """Serve one WSGI request."""
+        return self._observer(env, start_response, self._serve)
+
+    def _serve(self, env: dict[str, Any], start_response: Any) -> Any:
         alternate_syntax.rewrite(env, self._max_body_bytes)
         return super().__call__(env, start_response)
 
 
 def create_app(settings: Settings, store: Store) -> falcon.App:
     """Build the Falcon app serving ``store`` with ``settings``; nothing global is touched."""
+    metrics = Metrics() if settings.metrics else None
+    observer = Observer(AccessLog() if settings.access_log else None, metrics)
     app = LrsApp(
         settings,
+        observer,
         middleware=[
+            RequestContext(),
             falcon.CORSMiddleware(allow_origins="*", expose_headers=_CORS_EXPOSED),
             XapiProtocol(),
             BodySizeLimit(settings.max_body_bytes),
@@ -88,8 +103,13 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
 
     app.add_route(f"{XAPI_PREFIX}/about", AboutResource())
     app.add_route("/health", HealthResource(store))
+    app.add_route("/ready", ReadyResource(store))
+    if metrics is not None:
+        app.add_route("/metrics", MetricsResource(metrics))
     app.add_route("/api/auth/client/info", ClientInfoResource())
-    statements = StatementService(store)
+    statements = StatementService(
+        store, on_stored=metrics.count_statements if metrics is not None else None
+    )
     app.add_route(
         f"{XAPI_PREFIX}/statements", StatementsResource(statements, settings.xapi_max_limit)
     )
@@ -118,6 +138,8 @@ def configure_logging(settings: Settings) -> None:
     )
     # Alembic announces its context on every schema check; that is noise at start-up.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    if settings.access_log:
+        configure_access_logger()
 
 
 def get_app() -> falcon.App:

@@ -2,7 +2,9 @@
 
 Every error response is JSON ``{"errorId", "message"}`` (plus ``warnings`` when there are any).
 An unexpected exception becomes a 500 whose body holds only the ``errorId``; the stack trace goes
-to the log under the same ``errorId``, never to the client.
+to the log under the same ``errorId``, never to the client. Error log lines name the request id
+too (in the message, and as ``error_id``/``request_id`` attributes for structured handlers), and
+the errorId is left on ``req.context.error_id`` for the access log.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def error_body(message: str, warnings: list[str] | None = None) -> dict[str, Any
     return body
 
 
+def _error_ids(req: falcon.Request, body: dict[str, Any]) -> dict[str, str]:
+    """The errorId and request id for the log record; the errorId also goes on the request
+    context, for the access log."""
+    req.context.error_id = body["errorId"]
+    return {"error_id": body["errorId"], "request_id": getattr(req.context, "request_id", "-")}
+
+
 def handle_lrs_error(
     req: falcon.Request, resp: falcon.Response, error: errors.LrsError, params: dict[str, Any]
 ) -> None:
@@ -58,14 +67,17 @@ def handle_lrs_error(
     if isinstance(error, errors.Unauthorized):
         resp.set_header("WWW-Authenticate", BASIC_CHALLENGE)
     level = logging.WARNING if resp.status_code >= 500 else logging.INFO
+    fields = _error_ids(req, resp.media)
     log.log(
         level,
-        "%s %s -> %s errorId=%s: %s",
+        "%s %s -> %s errorId=%s requestId=%s: %s",
         req.method,
         req.path,
         resp.status_code,
-        resp.media["errorId"],
+        fields["error_id"],
+        fields["request_id"],
         error.message,
+        extra=fields,
     )
 
 
@@ -74,7 +86,16 @@ def handle_unexpected(
 ) -> None:
     """Render any other exception as a 500 without details; log it with its traceback."""
     body = error_body("internal server error; quote the errorId when reporting it")
-    log.error("%s %s -> 500 errorId=%s", req.method, req.path, body["errorId"], exc_info=error)
+    fields = _error_ids(req, body)
+    log.error(
+        "%s %s -> 500 errorId=%s requestId=%s",
+        req.method,
+        req.path,
+        fields["error_id"],
+        fields["request_id"],
+        exc_info=error,
+        extra=fields,
+    )
     resp.status = falcon.HTTP_500
     resp.media = body
 
@@ -93,6 +114,7 @@ def serialize_http_error(
         message = error.title or "error"
     resp.content_type = falcon.MEDIA_JSON
     resp.media = error_body(message)
+    req.context.error_id = resp.media["errorId"]
 
 
 def register(app: falcon.App) -> None:

@@ -2,11 +2,20 @@
 
 The in-memory store lives in one process, so it is served by one worker with threads; PostgreSQL
 by several workers.
+
+Requests are logged once, by the application's JSON access log (``LRS_ACCESS_LOG``), so gunicorn's
+own access log is off. Metrics are added up across workers through prometheus_client's
+multiprocess mode: the hooks below give it a directory before the workers are forked, tell it when
+a worker exits, and remove the directory they created when gunicorn stops.
 """
 
 import gc
+import os
+from pathlib import Path
+from typing import Any
 
 from lrs.core.settings import Settings
+from lrs.http.observe import multiprocess
 
 _settings = Settings.from_env()
 
@@ -19,7 +28,7 @@ timeout = 60
 graceful_timeout = 20
 keepalive = _settings.keepalive
 loglevel = _settings.log_level
-accesslog = "-" if _settings.log_level == "debug" else None
+accesslog = None
 errorlog = "-"
 # Behind nginx: trust X-Forwarded-* only from the local proxy (gunicorn's default is 127.0.0.1).
 forwarded_allow_ips = "127.0.0.1,::1"
@@ -35,3 +44,27 @@ def post_worker_init(worker: object) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+_metrics_directory: Path | None = None
+_remove_metrics_directory = False
+
+
+def on_starting(server: object) -> None:
+    """Set ``PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary directory unless the user set one)
+    in the master, so every worker inherits it before it imports prometheus_client."""
+    global _metrics_directory, _remove_metrics_directory
+    if _settings.metrics:
+        _metrics_directory, _remove_metrics_directory = multiprocess.prepare_directory(os.environ)
+
+
+def child_exit(server: object, worker: Any) -> None:
+    """A worker exited: its live gauges go, its counts stay in the totals."""
+    if _metrics_directory is not None:
+        multiprocess.mark_worker_dead(worker.pid, _metrics_directory)
+
+
+def on_exit(server: object) -> None:
+    """Remove the metrics directory ``on_starting`` created."""
+    if _metrics_directory is not None and _remove_metrics_directory:
+        multiprocess.remove_directory(_metrics_directory)

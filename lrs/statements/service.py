@@ -33,9 +33,17 @@ def store_id_of(principal: Principal) -> str:
 class StatementService:
     """Storing and reading statements for an authenticated principal."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        on_stored: Callable[[int], None] | None = None,
+    ) -> None:
+        """``on_stored(n)`` is told how many statements each successful ``store`` call accepted."""
         self._store = store
         self._clock = clock
+        self._on_stored = on_stored
 
     def store(
         self,
@@ -67,6 +75,8 @@ class StatementService:
             for part in request.attachments.values()
         ]
         self._store.insert_statements(lrs_id, records, attachments)
+        if self._on_stored is not None:
+            self._on_stored(len(records))
         return [record.statement["id"] for record in records]
 
     def get(self, principal: Principal, statement_id: str, *, voided: bool) -> StatementRecord:
