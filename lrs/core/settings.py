@@ -7,6 +7,7 @@ same variables; ``SETTINGS_DOC`` is the source of that table and of ``lrs --help
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,32 @@ from lrs.core.errors import LrsError
 
 class SettingsError(LrsError):
     """An environment variable holds a value that cannot be used."""
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_TRUSTED_PROXIES: tuple[IPNetwork, ...] = (
+    ipaddress.ip_network("127.0.0.1/32"),
+    ipaddress.ip_network("::1/128"),
+)
+
+
+def parse_trusted_proxies(raw: str | None) -> tuple[IPNetwork, ...]:
+    """``LRS_TRUSTED_PROXIES``: unset means loopback, ``none`` no peer, else addresses/CIDRs."""
+    if raw is None:
+        return DEFAULT_TRUSTED_PROXIES
+    if raw.lower() == "none":
+        return ()
+    networks = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as error:
+            raise SettingsError(
+                f"LRS_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network ({error})"
+            ) from None
+    return tuple(networks)
 
 
 # name -> (default shown to humans, description). Kept next to the parser so the two stay in step.
@@ -47,6 +74,17 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Basic-auth secret of the client created when the store is empty.",
     ),
     "LRS_MAX_BODY_BYTES": ("20971520", "Largest request body accepted (413 above it)."),
+    "LRS_MAX_URL_BYTES": (
+        "65536",
+        "Longest request URL (path and query string) accepted (414 above it); long Connection "
+        "API filters travel in the URL.",
+    ),
+    "LRS_TRUSTED_PROXIES": (
+        "127.0.0.1,::1",
+        "Comma-separated IP addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For/-Proto/-Host headers are believed (from any other peer they are "
+        "ignored); `none` trusts no peer.",
+    ),
     "LRS_XAPI_MAX_LIMIT": (
         "100",
         "Most statements one GET /statements page returns (also the page size when `limit` "
@@ -102,6 +140,8 @@ class Settings:
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
+    max_url_bytes: int = 64 * 1024
+    trusted_proxies: tuple[IPNetwork, ...] = DEFAULT_TRUSTED_PROXIES
     xapi_max_limit: int = 100
     connection_max_page: int = 1000
     rest_max_limit: int = 1000
@@ -190,6 +230,8 @@ class Settings:
             bootstrap_key=text("LRS_BOOTSTRAP_KEY"),
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
+            max_url_bytes=integer("LRS_MAX_URL_BYTES", 64 * 1024, minimum=256) or 256,
+            trusted_proxies=parse_trusted_proxies(text("LRS_TRUSTED_PROXIES")),
             xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 100, minimum=1) or 100,
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
             rest_max_limit=integer("LRS_REST_MAX_LIMIT", 1000, minimum=1) or 1000,

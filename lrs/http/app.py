@@ -19,6 +19,7 @@ from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, Xapi
 from lrs.http.observe.access_log import AccessLog, configure_access_logger
 from lrs.http.observe.metrics import Metrics
 from lrs.http.observe.observer import Observer, RequestContext
+from lrs.http.proxies import TrustedProxies
 from lrs.http.resources.about import AboutResource
 from lrs.http.resources.client_info import ClientInfoResource
 from lrs.http.resources.connection import ConnectionResource
@@ -34,6 +35,7 @@ from lrs.http.resources.xapi_documents import (
     DocumentsResource,
 )
 from lrs.http.resources.xapi_statements import StatementsResource
+from lrs.http.url_limit import UrlLengthLimit
 from lrs.models.service import ModelService
 from lrs.statements.service import StatementService
 from lrs.store.base import Store
@@ -70,9 +72,11 @@ class LrsApp(falcon.App):
         super().__init__(**kwargs)
         self._max_body_bytes = settings.max_body_bytes
         self._observer = observer
+        self._proxies = TrustedProxies(settings.trusted_proxies)
 
     def __call__(self, env: dict[str, Any], start_response: Any) -> Any:
         """Serve one WSGI request."""
+        self._proxies.apply(env)
         return self._observer(env, start_response, self._serve)
 
     def _serve(self, env: dict[str, Any], start_response: Any) -> Any:
@@ -90,6 +94,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
         middleware=[
             RequestContext(),
             falcon.CORSMiddleware(allow_origins="*", expose_headers=_CORS_EXPOSED),
+            UrlLengthLimit(settings.max_url_bytes),
             XapiProtocol(),
             BodySizeLimit(settings.max_body_bytes),
             Authentication(store, cache_seconds=settings.auth_cache_seconds),

@@ -30,8 +30,18 @@ keepalive = _settings.keepalive
 loglevel = _settings.log_level
 accesslog = None
 errorlog = "-"
-# Behind nginx: trust X-Forwarded-* only from the local proxy (gunicorn's default is 127.0.0.1).
-forwarded_allow_ips = "127.0.0.1,::1"
+# Forwarded headers are the application's job (lrs.http.proxies, LRS_TRUSTED_PROXIES, which also
+# takes CIDRs); gunicorn's own handling is off so the two cannot disagree. gunicorn would also
+# believe X-Forwarded-Ssl and X-Forwarded-Protocol, which nginx passes through from the client.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+# Long Connection API filters travel in the URL. gunicorn caps a request line at 8190 bytes unless
+# the limit is 0 (none); the application refuses URLs over LRS_MAX_URL_BYTES with a JSON 414.
+limit_request_line = 0
+# A header may carry the URL again (Referer). Above nginx's 68k buffers (deploy/nginx/lrs.conf), so
+# a header nginx lets through is not refused here with gunicorn's HTML 400.
+limit_request_field_size = _settings.max_url_bytes + 8192
 proc_name = "lrs"
 
 
