@@ -8,7 +8,7 @@ models) extend this protocol, both stores and the contract suite together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -110,8 +110,9 @@ class Store(Protocol):
         lrs_id: str,
         records: Sequence[StatementRecord],
         attachments: Sequence[AttachmentContent] = (),
-    ) -> None:
-        """Store a batch atomically, by the rules of ``lrs.statements.plan``.
+    ) -> int:
+        """Store a batch atomically, by the rules of ``lrs.statements.plan``; return how many
+        statements were added (the others were stored already with the same content).
 
         ``Conflict`` (and nothing stored) if any id is stored with other content; ``BadRequest``
         if an id repeats within the batch. Attachments are kept once per store by SHA-2. The
@@ -124,6 +125,16 @@ class Store(Protocol):
     ) -> list[dict[str, Any]]:
         """A page of statement records in Learning Locker's document shape (query view:
         ``timestamp``/``stored`` as instants), voided ones included, within the scope."""
+        ...
+
+    def stream_statement_documents(
+        self, scope: StatementScope, condition: Filter, *, serialise_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Every statement record in the scope matching ``condition``, voided ones included
+        (filter on ``voided`` to leave them out), in ``(stored, _id)`` ascending order, as
+        ``find_statement_documents`` shapes them, read a batch at a time so memory stays flat
+        whatever the number (exports). ``serialise_only`` as in ``FindQuery``. Close the
+        iterator (or exhaust it) to release its connection."""
         ...
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:

@@ -269,7 +269,7 @@ class MemoryStore:
         lrs_id: str,
         records: Sequence[StatementRecord],
         attachments: Sequence[AttachmentContent] = (),
-    ) -> None:
+    ) -> int:
         """Store a batch atomically (the plan is computed before anything changes)."""
         with self._lock:
             lrs_doc = self._models["lrs"].get(lrs_id)
@@ -299,12 +299,28 @@ class MemoryStore:
             for attachment in attachments:
                 statements.attachments.setdefault(attachment.sha2, attachment)
             lrs_doc["statementCount"] = lrs_doc.get("statementCount", 0) + len(plan.new_records)
+            return len(plan.new_records)
 
     def find_statement_documents(
         self, scope: StatementScope, query: FindQuery
     ) -> list[dict[str, Any]]:
         """Scan the scope's statements with the reference semantics."""
         return find_in_memory(self._statement_documents(scope), query)
+
+    def stream_statement_documents(
+        self, scope: StatementScope, condition: Filter, *, serialise_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The scope's matching records in ``(stored, _id)`` order (``memory_export``)."""
+        from lrs.store.memory_export import stream_records
+
+        with self._lock:  # a snapshot of the listing orders; records are immutable
+            stores = [scope.lrs_id] if scope.lrs_id is not None else list(self._statements)
+            orders = [
+                (list(self._statements[i].order), self._statements[i].by_id)
+                for i in stores
+                if i in self._statements
+            ]
+        return stream_records(orders, scope, condition)
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
         """Count the scope's matching statements."""

@@ -248,15 +248,15 @@ class PostgresStore:
         lrs_id: str,
         records: Sequence[StatementRecord],
         attachments: Sequence[AttachmentContent] = (),
-    ) -> None:
-        """Plan the batch against what is stored, then write it in one transaction.
+    ) -> int:
+        """Plan the batch against what is stored, then write it in one transaction; return how
+        many statements were added.
 
         A transaction chosen as a deadlock victim is run again (a few times) before giving up.
         """
         for attempt in range(_RETRIES):
             try:
-                self._insert_statements_once(lrs_id, records, attachments)
-                return
+                return self._insert_statements_once(lrs_id, records, attachments)
             except _Retryable:
                 log.info("insert_statements retried after a deadlock (attempt %d)", attempt + 1)
         raise StoreUnavailable("the database kept aborting the write (deadlocks); try again")
@@ -266,7 +266,7 @@ class PostgresStore:
         lrs_id: str,
         records: Sequence[StatementRecord],
         attachments: Sequence[AttachmentContent],
-    ) -> None:
+    ) -> int:
         with self._transaction() as conn:
             ids = [r.statement_id for r in records]
             wanted = list({*ids, *(r.ref_target for r in records if r.ref_target is not None)})
@@ -329,6 +329,7 @@ class PostgresStore:
                 )
                 if cursor.rowcount == 0:
                     raise NotFound(f"store {lrs_id} does not exist")
+            return len(plan.new_records)
 
     def find_statement_documents(
         self, scope: StatementScope, query: FindQuery
@@ -346,6 +347,16 @@ class PostgresStore:
         with self._connect() as conn, _jsonb_as_text(conn):
             rows = conn.execute(statement_documents_query(scope, query, raw=True)).all()
         return [_raw_statement_document(row, raw) for row in rows]
+
+    def stream_statement_documents(
+        self, scope: StatementScope, condition: Filter, *, serialise_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """A server-side cursor in ``(stored, _id)`` order (``postgres_export``)."""
+        from lrs.store.postgres_export import stream_statement_documents
+
+        return stream_statement_documents(
+            self._engine, scope, condition, serialise_only=serialise_only
+        )
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
         """``SELECT count(*)`` through the translator."""
