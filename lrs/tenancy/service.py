@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrs.core.errors import BadRequest
+from lrs.core.errors import BadRequest, NotFound
 from lrs.core.ids import new_client_key, new_client_secret, new_object_id
 from lrs.core.secrets_hash import hash_secret
 from lrs.core.timeutil import utc_now
+from lrs.query.ast import MATCH_ALL, Eq, Path
 from lrs.store.base import Store
+from lrs.store.find import FindQuery, model_stored_form
 from lrs.store.models import Client, Lrs, Organisation
 from lrs.tenancy.scopes import Scope, invalid_scopes
 
@@ -133,3 +135,76 @@ def credentials_banner(result: Bootstrap, xapi_endpoint: str) -> str:
             "  (the secret is shown only now; it is stored hashed)",
         ]
     )
+
+
+def only_organisation(store: Store) -> Organisation:
+    """The store's one organisation; ``BadRequest`` when there is none or several."""
+    docs = store.find_models("organisation", None, FindQuery(limit=2))
+    if not docs:
+        raise BadRequest(
+            "there is no organisation yet: run `lrs bootstrap` (or `lrs serve`) first",
+            field="organisation",
+        )
+    if len(docs) > 1:
+        raise BadRequest(
+            "there are several organisations: name one with --organisation", field="organisation"
+        )
+    return Organisation.from_document(model_stored_form(docs[0]))
+
+
+def create_store(store: Store, organisation_id: str, title: str) -> tuple[Lrs, IssuedClient]:
+    """A new store with its client ``"<title> client"`` (scope ``xapi/all``), as REST v2
+    creates one."""
+    if not title.strip():
+        raise BadRequest("title: a store needs a title", field="title")
+    if store.get_organisation(organisation_id) is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    lrs = new_lrs(organisation_id, title)
+    issued = new_client(
+        organisation_id, lrs.id, title=f"{title} client", scopes=[Scope.XAPI_ALL.value]
+    )
+    store.add_lrs(lrs)
+    store.add_client(issued.client)
+    return lrs, issued
+
+
+def list_stores(store: Store) -> list[Lrs]:
+    """Every store of every organisation, oldest first."""
+    docs = store.find_models("lrs", None, FindQuery())
+    return [Lrs.from_document(model_stored_form(doc)) for doc in docs]
+
+
+def list_clients(store: Store, lrs_id: str | None = None) -> list[Client]:
+    """Every client (of one store when ``lrs_id`` is given), oldest first."""
+    condition = MATCH_ALL if lrs_id is None else Eq(Path(("lrs_id",)), lrs_id)
+    docs = store.find_models("client", None, FindQuery(filter=condition))
+    return [Client.from_document(model_stored_form(doc)) for doc in docs]
+
+
+def regenerate_secret(store: Store, client_id: str) -> IssuedClient:
+    """Give a client a new random secret (its key stays); the old secret stops working."""
+    secret = new_client_secret()
+    client = _update_client(
+        store,
+        client_id,
+        lambda doc: {**doc, "api": {**doc["api"], "basic_secret_hash": hash_secret(secret)}},
+    )
+    return IssuedClient(client=client, secret=secret)
+
+
+def set_client_enabled(store: Store, client_id: str, enabled: bool) -> Client:
+    """Enable or disable a client (Learning Locker's ``isTrusted``); a disabled client's
+    requests are refused (403)."""
+    return _update_client(store, client_id, lambda doc: {**doc, "isTrusted": enabled})
+
+
+def _update_client(
+    store: Store, client_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Client:
+    doc = store.get_model("client", None, client_id)
+    if doc is None:
+        raise NotFound(f"client {client_id} does not exist")
+    changed = change(model_stored_form(doc))
+    changed["updatedAt"] = utc_now()
+    store.put_models("client", [changed])
+    return Client.from_document(model_stored_form(changed))
