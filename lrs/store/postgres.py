@@ -759,20 +759,25 @@ _MERGE_DEFINITIONS = sa.text(
 # do otherwise (the LIMIT and OFFSET keep each subquery a per-id lookup). A plain ``= ANY`` on a
 # store whose statistics are missing or stale (a first bulk load, before autovacuum analyses it)
 # was planned as a scan of the whole store filtered by the id list: 150 ms a batch at 50,000
-# statements. The id lists are bound untyped, so the CAST types each parameter once.
+# statements. The id lists are bound untyped, so the CAST types each parameter once. The store id
+# is a sub-select so the planner cannot see its value: for a store the statistics have not seen
+# (a new store in an analysed table) it estimated one row and looked each id up by scanning the
+# store through any index led by ``lrs_id``, filtering on ``statement_id``: a bulk load into a
+# new store slowed down batch by batch (2 s a batch at 20,000 statements) until autovacuum
+# analysed the table again.
 _SELECT_TOUCHED = sa.text(
     """
     SELECT found.* FROM unnest(CAST(:wanted AS uuid[])) AS wanted(statement_id)
     CROSS JOIN LATERAL (
         SELECT * FROM statements
-        WHERE lrs_id = :lrs_id AND statement_id = wanted.statement_id
+        WHERE lrs_id = (SELECT CAST(:lrs_id AS text)) AND statement_id = wanted.statement_id
         LIMIT 1
     ) AS found
     UNION ALL
     SELECT referencing.* FROM unnest(CAST(:ids AS uuid[])) AS target(statement_id)
     CROSS JOIN LATERAL (
         SELECT * FROM statements
-        WHERE lrs_id = :lrs_id AND ref_target = target.statement_id
+        WHERE lrs_id = (SELECT CAST(:lrs_id AS text)) AND ref_target = target.statement_id
         OFFSET 0
     ) AS referencing
     """
