@@ -255,8 +255,14 @@ def import_statements(
     """
     if batch_size < 1:
         raise BadRequest("the batch size must be at least 1", field="batch_size")
-    if store.get_lrs(lrs_id) is None:
+    lrs = store.get_lrs(lrs_id)
+    if lrs is None:
         raise NotFound(f"store {lrs_id} does not exist")
+    if client.organisation_id != lrs.organisation_id:
+        raise BadRequest(
+            f"client {client.id} belongs to another organisation than store {lrs_id}",
+            field="client",
+        )
     importer = _Importer(store, lrs_id, client, rejects=rejects, as_new=as_new, clock=clock)
     opened = open_statement_source(source)
     summary = importer.summary

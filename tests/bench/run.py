@@ -23,7 +23,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tests.bench import bench_connection, bench_documents, bench_statements
+from tests.bench import (
+    bench_connection,
+    bench_documents,
+    bench_import_export,
+    bench_statements,
+)
 from tests.bench.loaded import LoadedStores, StoreKey
 from tests.bench.options import Options, parse_options, progress
 from tests.bench.report import print_section, write_json
@@ -32,7 +37,8 @@ from tests.bench.server import work_directory
 # connection right after statements: it pages through the statements section's loaded
 # PostgreSQL, which is stopped before the documents section starts servers of its own.
 SECTIONS: dict[str, ModuleType] = {
-    module.NAME: module for module in (bench_statements, bench_connection, bench_documents)
+    module.NAME: module
+    for module in (bench_statements, bench_connection, bench_documents, bench_import_export)
 }
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
+from lrs.core.errors import BadRequest, NotFound
 from lrs.ops.exporting import (
     CSV,
     ExportSelection,
@@ -21,7 +22,7 @@ from lrs.ops.exporting import (
 from lrs.ops.importing import RejectsWriter, import_statements
 from lrs.store.base import Store
 from lrs.store.find import StatementScope
-from lrs.tenancy.service import Bootstrap, bootstrap, create_store
+from lrs.tenancy.service import Bootstrap, bootstrap, create_store, new_client, new_organisation
 from tests.cli.conftest import ndjson, statement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
@@ -217,3 +218,13 @@ def test_csv_export_uses_the_projections(store: Store, tenant: Bootstrap) -> Non
     projections = parse_projection_texts(['{"who": "$statement.actor.mbox", "_id": 0}'])
     narrow = _export(store, tenant.lrs.id, format=CSV, projections=projections)
     assert narrow == (b"who\r\nmailto:learner1@example.com\r\nmailto:learner2@example.com\r\n")
+
+
+def test_the_client_must_be_of_the_store_organisation(store: Store, tenant: Bootstrap) -> None:
+    other = new_organisation("Other")
+    store.add_organisation(other)
+    stranger = new_client(other.id, None, title="Stranger", scopes=["all"]).client
+    with pytest.raises(BadRequest, match="another organisation"):
+        import_statements(store, tenant.lrs.id, io.BytesIO(b"[]"), client=stranger)
+    with pytest.raises(NotFound, match="does not exist"):
+        import_statements(store, "0" * 24, io.BytesIO(b"[]"), client=tenant.issued.client)
