@@ -141,7 +141,11 @@ def check_statement(item: SourceItem) -> dict[str, Any]:
                 "carry (xAPI: send it as multipart/mixed)",
                 field=path,
             )
-    verify_signed_statements([statement], {})
+    try:
+        verify_signed_statements([statement], {})
+    except BadRequest as error:  # its paths start with the batch index, "[0]."
+        message = error.message.removeprefix("[0].")
+        raise BadRequest(message, field=(error.field or "").removeprefix("[0].")) from None
     return statement
 
 

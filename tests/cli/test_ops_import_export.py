@@ -228,3 +228,20 @@ def test_the_client_must_be_of_the_store_organisation(store: Store, tenant: Boot
         import_statements(store, tenant.lrs.id, io.BytesIO(b"[]"), client=stranger)
     with pytest.raises(NotFound, match="does not exist"):
         import_statements(store, "0" * 24, io.BytesIO(b"[]"), client=tenant.issued.client)
+
+
+def test_attachment_rules_of_a_json_post(store: Store, tenant: Bootstrap) -> None:
+    attachment = {
+        "usageType": "http://adlnet.gov/expapi/attachments/signature",
+        "display": {"en-US": "signature"},
+        "contentType": "text/plain",
+        "length": 10,
+        "sha2": "a" * 64,
+    }
+    without_url = statement(1, attachments=[attachment])
+    wrong_type = statement(2, attachments=[{**attachment, "fileUrl": "http://example.com/s"}])
+    summary = _import(store, tenant, ndjson([without_url, wrong_type]))
+    assert summary.rejected == 2
+    first, second = (rejection.message for rejection in summary.rejections)
+    assert first.startswith("attachments[0]: an attachment without fileUrl needs its data")
+    assert second.startswith("attachments[0].contentType: a signature must be")

@@ -47,3 +47,18 @@ def test_import_from_a_pipe_and_export_to_a_pipe(tenant: Bootstrap, cli_database
 
     again = _run(["import"], cli_database_url, stdin=exported.stdout)
     assert again.returncode == 0 and b"already present  20" in again.stdout
+
+
+def test_an_export_piped_into_head_ends_quietly(tenant: Bootstrap, cli_database_url: str) -> None:
+    imported = _run(["import"], cli_database_url, stdin=ndjson([statement(n) for n in range(1000)]))
+    assert imported.returncode == 0
+    env = {**os.environ, "LRS_DATABASE_URL": cli_database_url}
+    piped = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {LRS} export | head -n 1"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert orjson.loads(piped.stdout)["id"] == statement(0)["id"]
+    assert b"Traceback" not in piped.stderr, piped.stderr
