@@ -40,7 +40,8 @@ class StatementService:
         *,
         on_stored: Callable[[int], None] | None = None,
     ) -> None:
-        """``on_stored(n)`` is told how many statements each successful ``store`` call accepted."""
+        """``on_stored(n)`` is told how many statements each successful ``store`` call added
+        (a statement sent again unchanged is accepted but not added)."""
         self._store = store
         self._clock = clock
         self._on_stored = on_stored
@@ -74,9 +75,9 @@ class StatementService:
             )
             for part in request.attachments.values()
         ]
-        self._store.insert_statements(lrs_id, records, attachments)
+        added = self._store.insert_statements(lrs_id, records, attachments)
         if self._on_stored is not None:
-            self._on_stored(len(records))
+            self._on_stored(added)
         return [record.statement["id"] for record in records]
 
     def get(self, principal: Principal, statement_id: str, *, voided: bool) -> StatementRecord:

@@ -100,6 +100,15 @@ def test_statements_stored_are_counted(any_api: Api) -> None:
     )
     assert refused.status_code == 400
     assert sample(scrape(any_api), STORED) == 4
+    again = any_api.client.simulate_put(
+        "/data/xAPI/statements",
+        params={"statementId": "6690d3c4-5b0b-4d5c-8c7b-2a1f0e4d9b11"},
+        headers={**any_api.auth, **XAPI},
+        body=orjson.dumps(STATEMENT),
+        content_type="application/json",
+    )
+    assert again.status_code == 204, again.text
+    assert sample(scrape(any_api), STORED) == 4  # accepted again, but not added
 
 
 def test_metrics_can_be_turned_off() -> None:
