@@ -19,6 +19,8 @@ from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, Xapi
 from lrs.http.observe.access_log import AccessLog, configure_access_logger
 from lrs.http.observe.metrics import Metrics
 from lrs.http.observe.observer import Observer, RequestContext
+from lrs.http.openapi.resource import PATH as OPENAPI_PATH
+from lrs.http.openapi.resource import OpenApiResource
 from lrs.http.proxies import TrustedProxies
 from lrs.http.resources.about import AboutResource
 from lrs.http.resources.client_info import ClientInfoResource
@@ -131,6 +133,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
         ConnectionResource(store, default_size=10, max_size=settings.connection_max_page),
     )
     add_rest_model_routes(app, ModelService(store), max_limit=settings.rest_max_limit)
+    app.add_route(OPENAPI_PATH, OpenApiResource(app, settings))
     return app
 
 
