@@ -60,4 +60,9 @@ schema = schemathesis.openapi.from_wsgi(PATH, SERVED.app, config=CONFIG)
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_the_app_behaves_as_documented(case: schemathesis.Case) -> None:
+    if case.media_type == "multipart/mixed":
+        # Schemathesis sends every multipart/* body as multipart/form-data, which the
+        # statements resource rightly refuses (400); xAPI's multipart/mixed with attachments
+        # is tested with real attachment bodies in tests/http.
+        return
     case.call_and_validate(headers=AUTH, checks=CHECKS)

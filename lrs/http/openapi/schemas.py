@@ -41,19 +41,37 @@ _UUID = {
     "type": "string",
     "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
 }
-_IRI = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$"}
-_TIMESTAMP = {"type": "string", "description": "ISO 8601 date and time"}
+# The same best-effort shapes as lrs.xapi.datatypes: a scheme, ':', no whitespace or controls.
+IRI: Schema = {
+    "type": "string",
+    "pattern": '^[A-Za-z][A-Za-z0-9+.\\-]*:[^\\s<>"\\x00-\\x1f\\x7f]+$',
+}
+_IRI = IRI
+# ISO 8601 extended or basic date and time, as lrs.xapi.timestamps reads them (a superset:
+# the values are checked there) and as statements echo them.
+_TIMESTAMP = {
+    "type": "string",
+    "pattern": "^[0-9]{4}(-[0-9]{2}-[0-9]{2}|[0-9]{4})[Tt][0-9]{2}(:?[0-9]{2}){1,2}"
+    "([.,][0-9]+)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$",
+    "description": "ISO 8601 date and time",
+}
 _EXTENSIONS = {"type": "object", "description": "IRI keys, any JSON values"}
 _LANGUAGE_MAP = {
     "type": "object",
+    "propertyNames": {"pattern": "^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
     "additionalProperties": {"type": "string"},
     "description": "RFC 5646 language tag keys",
 }
 
+_MAIL_CHAR = '[^\\s\\x00-\\x1f@<>"]'
+_DOMAIN_CHAR = '[^\\s\\x00-\\x1f@<>".]'
 _AGENT_PROPERTIES: dict[str, Schema] = {
     "objectType": {"const": "Agent"},
     "name": {"type": "string"},
-    "mbox": {"type": "string", "pattern": "^mailto:[^\\s@]+@[^\\s@]+$"},
+    "mbox": {
+        "type": "string",
+        "pattern": f"^mailto:{_MAIL_CHAR}+@{_DOMAIN_CHAR}+(\\.{_DOMAIN_CHAR}+)*$",
+    },
     "mbox_sha1sum": {"type": "string", "pattern": "^[0-9a-fA-F]{40}$"},
     "openid": _IRI,
     "account": ref("Account"),
@@ -114,6 +132,14 @@ def xapi_schemas() -> dict[str, Schema]:
             xv._GROUP_KEYS,
             required=["objectType"],
             description="An identified Group has one IFI; an anonymous one lists its members.",
+            anyOf=[
+                _ONE_IFI,
+                {
+                    "required": ["member"],
+                    "properties": {"member": {"minItems": 1}},
+                    "not": {"anyOf": [{"required": [ifi]} for ifi in _IFIS]},
+                },
+            ],
         ),
         "Actor": {"anyOf": [ref("Agent"), ref("Group")]},
         "Verb": _closed({"id": _IRI, "display": _LANGUAGE_MAP}, xv._VERB_KEYS, required=["id"]),
@@ -145,7 +171,7 @@ def xapi_schemas() -> dict[str, Schema]:
         "StatementObject": {
             "anyOf": [
                 ref("Activity"),
-                ref("Agent"),
+                {"allOf": [ref("Agent"), {"required": ["objectType"]}]},
                 ref("Group"),
                 ref("StatementRef"),
                 ref("SubStatement"),
@@ -158,7 +184,11 @@ def xapi_schemas() -> dict[str, Schema]:
                 "success": {"type": "boolean"},
                 "completion": {"type": "boolean"},
                 "response": {"type": "string"},
-                "duration": {"type": "string", "description": "ISO 8601 duration"},
+                "duration": {
+                    "type": "string",
+                    "pattern": "^P([0-9]+([.,][0-9]+)?[YMWD])*(T([0-9]+([.,][0-9]+)?[HMS])+)?$",
+                    "description": "ISO 8601 duration",
+                },
                 "extensions": _EXTENSIONS,
             },
             xv._RESULT_KEYS,

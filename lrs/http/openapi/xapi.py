@@ -23,6 +23,7 @@ from lrs.http.openapi.model import (
     query,
     response,
 )
+from lrs.http.openapi.schemas import IRI as _IRI
 from lrs.http.openapi.schemas import Schema, ref
 from lrs.http.resources import xapi_statements
 from lrs.http.resources.about import AboutResource
@@ -33,7 +34,7 @@ from lrs.http.resources.xapi_statements import StatementsResource
 TAG = "xAPI"
 
 _UUID: Schema = {"type": "string", "format": "uuid"}
-_IRI: Schema = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]+$"}
+
 _BOOLEAN: Schema = {"type": "boolean"}
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 
