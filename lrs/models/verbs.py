@@ -104,8 +104,9 @@ def _merge(service: ModelService, caller: Caller, model_id: str, body: Any) -> d
 def _download(service: ModelService, caller: Caller, model_id: str, body: Any) -> dict[str, Any]:
     spec = MODELS["export"]
     export = _require(service, "export", caller, model_id)
+    texts = export.get("projections") or []  # null when a client sent "projections": null
     projections = []
-    for i, text in enumerate(export.get("projections") or []):
+    for i, text in enumerate(texts):
         try:
             projections.append(parse_projection(orjson.loads(text)))
         except (BadQuery, orjson.JSONDecodeError) as error:
@@ -124,7 +125,7 @@ def _download(service: ModelService, caller: Caller, model_id: str, body: Any) -
         "name": f"{export.get('name') or 'Export'} {to_iso(now)}",
         "url": download_url(caller.organisation_id, download_id),
         "upload": {"mime": "text/csv", "key": f"{download_id}.csv", "repo": "database"},
-        "pipelines": orjson.dumps([orjson.loads(t) for t in export["projections"]]).decode(),
+        "pipelines": orjson.dumps([orjson.loads(t) for t in texts]).decode(),
         "export": model_id,
         "content": csv_export.to_csv(rows),
         "isPublic": bool(export.get("isPublic", False)),

@@ -122,16 +122,21 @@ SEED_STATEMENTS: list[dict[str, Any]] = [
 ]
 
 
-def seed(served: Served, auth: dict[str, str]) -> None:
-    """Statements, documents and REST models for the read operations to return."""
+def seed(served: Served, auth: dict[str, str]) -> dict[str, list[str]]:
+    """Statements, documents and one REST model of each kind for the operations to find;
+    returns the REST models' ids by model name.
+
+    The fuzzing client's own store and client are left out of the ids: changing or deleting
+    them would turn every later request into a 401 or 403.
+    """
     client = testing.TestClient(served.app)
     xapi = {**auth, "X-Experience-API-Version": "1.0.3"}
 
-    def ok(response: testing.Result) -> testing.Result:
+    def ok(response: testing.Result) -> Any:
         assert response.status_code < 300, response.text
-        return response
+        return response.json
 
-    ids = ok(client.simulate_post("/data/xAPI/statements", headers=xapi, json=SEED_STATEMENTS)).json
+    ids = ok(client.simulate_post("/data/xAPI/statements", headers=xapi, json=SEED_STATEMENTS))
     voiding = {
         "actor": _ACTOR,
         "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
@@ -149,33 +154,43 @@ def seed(served: Served, auth: dict[str, str]) -> None:
             ("json", b'{"a": 1}', "application/json"),
             ("text", b"hi", "text/plain"),
         ):
-            ok(
-                client.simulate_put(
-                    path,
-                    params={**params, id_param: document_id},
-                    headers={**xapi, "Content-Type": media, "If-None-Match": "*"},
-                    body=body,
-                )
+            client.simulate_put(
+                path,
+                params={**params, id_param: document_id},
+                headers={**xapi, "Content-Type": media, "If-None-Match": "*"},
+                body=body,
             )
-    persona = ok(client.simulate_post("/api/v2/persona", headers=auth, json={"name": "P"})).json
-    ok(
-        client.simulate_post(
-            "/api/v2/personaidentifier",
-            headers=auth,
-            json={"persona": persona["_id"], "ifi": {"key": "mbox", "value": _ACTOR["mbox"]}},
-        )
-    )
-    query = ok(
-        client.simulate_post(
-            "/api/v2/query",
-            headers=auth,
-            json={"name": "Q", "conditions": {"verb.id": {"$exists": True}}},
-        )
-    ).json
-    export = ok(
-        client.simulate_post("/api/v2/export", headers=auth, json={"query": query["_id"]})
-    ).json
-    ok(client.simulate_post(f"/api/v2/export/{export['_id']}/download", headers=auth, json={}))
+
+    models: dict[str, list[str]] = {}
+
+    def create(model: str, body: dict[str, Any]) -> str:
+        created = ok(client.simulate_post(f"/api/v2/{model}", headers=auth, json=body))
+        models.setdefault(model, []).append(created["_id"])
+        return str(created["_id"])
+
+    for _ in range(2):  # the fuzz test deletes the last of each
+        persona = create("persona", {"name": "P"})
+        mbox = f"mailto:p{len(models['persona'])}@example.com"
+        create("personaidentifier", {"persona": persona, "ifi": {"key": "mbox", "value": mbox}})
+        query = create("query", {"name": "Q", "conditions": {"verb.id": {"$exists": True}}})
+        export = create("export", {"query": query})
+        ok(client.simulate_post(f"/api/v2/export/{export}/download", headers=auth, json={}))
+        journey = create("journey", {"description": "J"})
+        create("journeyprogress", {"journey": journey})
+        for model, body in (
+            ("client", {"title": "another client"}),
+            ("store", {"title": "another store"}),
+            ("dashboard", {}),
+            ("role", {}),
+            ("visualisation", {}),
+            ("user", {"email": f"user{len(models.get('user', []))}@example.com"}),
+        ):
+            create(model, body)
+    for model in ("download", "statement", "organisation"):
+        models[model] = [
+            doc["_id"] for doc in ok(client.simulate_get(f"/api/v2/{model}", headers=auth))
+        ]
+    return models
 
 
 def app_operations(app: falcon.App) -> set[tuple[str, str]]:
