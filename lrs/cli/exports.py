@@ -21,7 +21,7 @@ from lrs.cli.common import (
     postgres_store,
     resolve_store,
 )
-from lrs.cli.progress import DEFAULT_EVERY_SECONDS, Progress
+from lrs.cli.progress import Progress, add_progress_option
 from lrs.core.errors import BadQuery
 from lrs.ops.exporting import (
     CSV,
@@ -88,14 +88,7 @@ def register(commands: Subparsers) -> None:
         help="CSV columns as a projection (repeatable; later ones win on a column), e.g. "
         '\'{"actor": "$statement.actor.mbox", "verb": "$statement.verb.id"}\'',
     )
-    parser.add_argument(
-        "--progress-every",
-        type=float,
-        default=DEFAULT_EVERY_SECONDS,
-        metavar="SECONDS",
-        help="when stderr is not a terminal, a progress line this often (default "
-        f"{DEFAULT_EVERY_SECONDS:.0f})",
-    )
+    add_progress_option(parser)
 
 
 def run_export(args: argparse.Namespace) -> int:

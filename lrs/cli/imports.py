@@ -25,7 +25,7 @@ from lrs.cli.common import (
     postgres_store,
     resolve_store,
 )
-from lrs.cli.progress import DEFAULT_EVERY_SECONDS, Progress
+from lrs.cli.progress import Progress, add_progress_option
 from lrs.ops.importing import (
     DEFAULT_BATCH_SIZE,
     LISTED_REJECTIONS,
@@ -88,14 +88,7 @@ def register(commands: Subparsers) -> None:
         action="store_true",
         help="set stored to now and authority to the client's, as an xAPI POST does",
     )
-    parser.add_argument(
-        "--progress-every",
-        type=float,
-        default=DEFAULT_EVERY_SECONDS,
-        metavar="SECONDS",
-        help="when stderr is not a terminal, a progress line this often (default "
-        f"{DEFAULT_EVERY_SECONDS:.0f})",
-    )
+    add_progress_option(parser)
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ carriage returns.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from typing import TextIO
@@ -14,6 +15,18 @@ from typing import TextIO
 from tqdm import tqdm
 
 DEFAULT_EVERY_SECONDS = 10.0
+
+
+def add_progress_option(parser: argparse.ArgumentParser) -> None:
+    """``--progress-every SECONDS``, for a command that reports progress with ``Progress``."""
+    parser.add_argument(
+        "--progress-every",
+        type=float,
+        default=DEFAULT_EVERY_SECONDS,
+        metavar="SECONDS",
+        help="when stderr is not a terminal, a progress line this often (default "
+        f"{DEFAULT_EVERY_SECONDS:.0f})",
+    )
 
 
 class Progress:

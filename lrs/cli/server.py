@@ -16,8 +16,9 @@ from lrs.cli.common import (
     add_command,
     load_settings,
 )
+from lrs.core.settings import Settings
 from lrs.store.factory import open_store
-from lrs.tenancy.service import bootstrap, credentials_banner
+from lrs.tenancy.service import Bootstrap, bootstrap, credentials_banner
 
 
 def register(commands: Subparsers) -> None:
@@ -59,16 +60,21 @@ def register_pg(commands: Subparsers) -> None:
     pg.add_argument("--stop", action="store_true", help="stop it instead")
 
 
+def _bootstrap_database(settings: Settings) -> Bootstrap | None:
+    """Check the schema is at head, then bootstrap the database if it is empty."""
+    store = open_store(settings)
+    try:
+        store.check_schema()
+        return bootstrap(store, key=settings.bootstrap_key, secret=settings.bootstrap_secret)
+    finally:
+        store.close()
+
+
 def serve(args: argparse.Namespace) -> int:
     """Check and bootstrap PostgreSQL here (once, before workers fork), then exec gunicorn."""
     settings = load_settings()
     if settings.uses_postgres:
-        store = open_store(settings)
-        try:
-            store.check_schema()
-            created = bootstrap(store, key=settings.bootstrap_key, secret=settings.bootstrap_secret)
-        finally:
-            store.close()
+        created = _bootstrap_database(settings)
         if created is not None:
             print(credentials_banner(created, settings.xapi_endpoint), flush=True)
     print(f"lrs: serving {settings.xapi_endpoint}", flush=True)
@@ -101,12 +107,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     settings = load_settings()
     if settings.database_url is None:
         raise CommandError(MEMORY_STORE_NOTE)
-    store = open_store(settings)
-    try:
-        store.check_schema()
-        created = bootstrap(store, key=settings.bootstrap_key, secret=settings.bootstrap_secret)
-    finally:
-        store.close()
+    created = _bootstrap_database(settings)
     if created is None:
         print("lrs: the store already has an organisation; nothing was created")
     else:
