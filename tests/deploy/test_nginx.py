@@ -460,6 +460,8 @@ def test_metrics_are_answered_only_to_this_machine(stack: Stack) -> None:
     assert local.status == 200, local.body[:300]
     assert b"lrs_http_requests_total" in local.body
     assert stack.https("GET", "/metrics", source=UNTRUSTED_SOURCE).status == 403
+    for other_spelling in ("/metrics/", "/metrics%2F", "//metrics"):
+        assert stack.https("GET", other_spelling, source=UNTRUSTED_SOURCE).status == 403
 
 
 def test_tls_context_trusts_only_the_test_certificate(stack: Stack) -> None:
