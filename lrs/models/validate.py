@@ -113,6 +113,9 @@ def _check_kind(kind: Kind, value: Any, where: str, items: Kind | None = None) -
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            # e.g. 1e21 read as a float: stored, it could never be sent back as JSON
+            raise fail(where, f"must be a 64-bit integer, not {_show(value)}")
         return value
     if kind is Kind.OBJECT_ID:
         if not isinstance(value, str) or not is_object_id(value.lower()):
@@ -140,6 +143,10 @@ def _check_kind(kind: Kind, value: Any, where: str, items: Kind | None = None) -
             return orjson.dumps(_no_nul(value, where)).decode()
         raise bad
     return _no_nul(value, where)
+
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
 
 
 def _instant(value: Any, bad: BadRequest) -> datetime:

@@ -261,6 +261,12 @@ def verbs(route: Route, context: Context) -> Paths:
     return paths
 
 
+def _page_of(spec: ModelSpec) -> Schema:
+    """A connection page whose nodes are models of ``spec`` (projected by ``project``)."""
+    node = {"properties": {"node": ref(model_schema_names(spec)[0])}}
+    return {"allOf": [ref("ConnectionPage"), {"properties": {"edges": {"items": node}}}]}
+
+
 def connection(route: Route, context: Context) -> Paths:
     """``/api/connection/<model>``: cursor pages of any model."""
     size = context.settings.connection_max_page
@@ -287,7 +293,7 @@ def connection(route: Route, context: Context) -> Paths:
             "GET": Operation(
                 summary=f"A page of {spec.name} models",
                 parameters=params,
-                responses={"200": json_response("The page", ref("ConnectionPage"))},
+                responses={"200": json_response("The page", _page_of(spec))},
                 access=rest_models._access(spec, "GET"),
                 tags=(CONNECTION_TAG,),
             )

@@ -302,7 +302,7 @@ def _kind_schema(kind: Kind, items: Kind | None = None, *, writing: bool) -> Sch
         Kind.STRING: {"type": "string"},
         Kind.BOOLEAN: {"type": "boolean"},
         Kind.NUMBER: {"type": "number"},
-        Kind.INTEGER: {"type": "integer"},
+        Kind.INTEGER: {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
         Kind.OBJECT_ID: ref("ObjectId"),
         Kind.DATETIME: {"type": "string", "description": "ISO 8601 date and time"},
         Kind.OBJECT: {"type": "object"},
