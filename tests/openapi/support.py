@@ -19,6 +19,8 @@ from lrs.tenancy.service import Bootstrap, bootstrap, new_client
 
 KEY = "openapi-key"
 SECRET = "openapi-secret"
+SUPERUSER_KEY = "fuzz-key"
+SUPERUSER_SECRET = "fuzz-secret"
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
 
 
@@ -56,11 +58,11 @@ def superuser(served: Served) -> dict[str, str]:
         tenant.lrs.id,
         title="fuzzer",
         scopes=["all", "statements/delete"],
-        key="fuzz-key",
-        secret="fuzz-secret",
+        key=SUPERUSER_KEY,
+        secret=SUPERUSER_SECRET,
     )
     served.store.add_client(issued.client)
-    return basic("fuzz-key", "fuzz-secret")
+    return basic(SUPERUSER_KEY, SUPERUSER_SECRET)
 
 
 _ACTOR = {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.com"}
