@@ -83,6 +83,15 @@ def test_every_route_and_method_of_the_app_is_documented_and_nothing_else(
     assert sorted(in_document - in_app) == [], "documented operations the app does not serve"
 
 
+def test_the_document_follows_the_mounted_routes() -> None:
+    """With metrics off there is no /metrics route, and no /metrics in the document."""
+    settings = Settings(metrics=False, auth_cache_seconds=0)
+    app = serve(settings).app
+    document = build_document(app, settings)
+    assert "/metrics" not in document["paths"]
+    assert document_operations(app, document) == app_operations(app)
+
+
 def test_the_comparison_catches_a_missing_route(served: Served, document: dict[str, Any]) -> None:
     """The anti-drift test above can fail: a document without one path is told apart."""
     trimmed = {**document, "paths": dict(document["paths"])}

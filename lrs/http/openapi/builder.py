@@ -55,7 +55,9 @@ _ERRORS: dict[int, tuple[str, str]] = {
     503: ("Unavailable", "The store cannot be reached or timed out"),
 }
 _TAGS = {
-    "xAPI": "xAPI 1.0.3 (send X-Experience-API-Version)",
+    "xAPI": "xAPI 1.0.3 (send X-Experience-API-Version). Each operation is also reachable "
+    "through xAPI's alternate request syntax: POST ?method=<METHOD> with a form body holding "
+    "the parameters, headers and `content`.",
     "REST v2": "Learning Locker's REST API v2, one set of paths per model",
     "Connection": "Learning Locker's Connection API: cursor pages of any model",
     "Service": "Health and service routes",
