@@ -74,6 +74,15 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Basic-auth secret of the client created when the store is empty.",
     ),
     "LRS_MAX_BODY_BYTES": ("20971520", "Largest request body accepted (413 above it)."),
+    "LRS_MAX_STATEMENTS_PER_BATCH": (
+        "1000",
+        "Most statements one xAPI PUT/POST may carry (413 above it; nothing is stored).",
+    ),
+    "LRS_MAX_ATTACHMENT_BYTES": (
+        "10485760",
+        "Largest attachment part of an xAPI statements request (413 naming the part above it); "
+        "the whole body is also bounded by LRS_MAX_BODY_BYTES.",
+    ),
     "LRS_MAX_URL_BYTES": (
         "65536",
         "Longest request URL (path and query string) accepted (414 above it); long Connection "
@@ -141,6 +150,8 @@ class Settings:
     bootstrap_secret: str | None = field(default=None, repr=False)
     max_body_bytes: int = 20 * 1024 * 1024
     max_url_bytes: int = 64 * 1024
+    max_statements_per_batch: int = 1000
+    max_attachment_bytes: int = 10 * 1024 * 1024
     trusted_proxies: tuple[IPNetwork, ...] = DEFAULT_TRUSTED_PROXIES
     xapi_max_limit: int = 100
     connection_max_page: int = 1000
@@ -231,6 +242,10 @@ class Settings:
             bootstrap_secret=text("LRS_BOOTSTRAP_SECRET"),
             max_body_bytes=integer("LRS_MAX_BODY_BYTES", 20 * 1024 * 1024, minimum=1) or 1,
             max_url_bytes=integer("LRS_MAX_URL_BYTES", 64 * 1024, minimum=256) or 256,
+            max_statements_per_batch=integer("LRS_MAX_STATEMENTS_PER_BATCH", 1000, minimum=1)
+            or 1000,
+            max_attachment_bytes=integer("LRS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1)
+            or 1,
             trusted_proxies=parse_trusted_proxies(text("LRS_TRUSTED_PROXIES")),
             xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 100, minimum=1) or 100,
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,

@@ -15,6 +15,7 @@ from lrs.core.settings import Settings
 from lrs.documents.service import DocumentService
 from lrs.http import alternate_syntax
 from lrs.http import errors as http_errors
+from lrs.http.chunked_body import ChunkedBodyLimit, buffer_chunked_body
 from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
 from lrs.http.observe.access_log import AccessLog, configure_access_logger
 from lrs.http.observe.metrics import Metrics
@@ -82,6 +83,7 @@ class LrsApp(falcon.App):
         return self._observer(env, start_response, self._serve)
 
     def _serve(self, env: dict[str, Any], start_response: Any) -> Any:
+        buffer_chunked_body(env, self._max_body_bytes)
         alternate_syntax.rewrite(env, self._max_body_bytes)
         return super().__call__(env, start_response)
 
@@ -97,8 +99,11 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
             RequestContext(),
             falcon.CORSMiddleware(allow_origins="*", expose_headers=_CORS_EXPOSED),
             UrlLengthLimit(settings.max_url_bytes),
-            XapiProtocol(),
+            # Sizes first: an alternate-syntax form over the limit is not unpacked, so its
+            # version header is still in the form.
+            ChunkedBodyLimit(),
             BodySizeLimit(settings.max_body_bytes),
+            XapiProtocol(),
             Authentication(store, cache_seconds=settings.auth_cache_seconds),
         ],
     )
@@ -118,7 +123,13 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
         store, on_stored=metrics.count_statements if metrics is not None else None
     )
     app.add_route(
-        f"{XAPI_PREFIX}/statements", StatementsResource(statements, settings.xapi_max_limit)
+        f"{XAPI_PREFIX}/statements",
+        StatementsResource(
+            statements,
+            settings.xapi_max_limit,
+            max_batch=settings.max_statements_per_batch,
+            max_attachment_bytes=settings.max_attachment_bytes,
+        ),
     )
     documents = DocumentService(store)
     app.add_route(f"{XAPI_PREFIX}/activities/state", DocumentsResource(documents, STATE))

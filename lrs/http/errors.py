@@ -33,6 +33,9 @@ _STATUS: dict[type[errors.LrsError], str] = {
 }
 
 BASIC_CHALLENGE = 'Basic realm="lrs"'
+# Seconds a client is told to wait after a 503 (database down, or a query over
+# LRS_STATEMENT_TIMEOUT_MS): long enough not to hammer a recovering database.
+RETRY_AFTER_SECONDS = "5"
 
 
 def status_for(error: errors.LrsError) -> str:
@@ -66,6 +69,8 @@ def handle_lrs_error(
     resp.media = error_body(error.message, error.warnings)
     if isinstance(error, errors.Unauthorized):
         resp.set_header("WWW-Authenticate", BASIC_CHALLENGE)
+    if resp.status_code == 503:
+        resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     level = logging.WARNING if resp.status_code >= 500 else logging.INFO
     fields = _error_ids(req, resp.media)
     log.log(

@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 import orjson
 
-from lrs.core.errors import BadRequest
+from lrs.core.errors import BadRequest, PayloadTooLarge
 from lrs.http.resources import xapi_params as p
 from lrs.statements.more import decode_more, encode_more
 from lrs.statements.record import (
@@ -24,7 +24,7 @@ from lrs.xapi.attachments import (
     build_multipart,
 )
 from lrs.xapi.formats import format_statement
-from lrs.xapi.intake import read_statements
+from lrs.xapi.intake import StatementsRequest, read_statements
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.queriables import compute_queriables
 
@@ -55,9 +55,35 @@ class StatementsResource:
         "POST": Access.STATEMENTS_WRITE,
     }
 
-    def __init__(self, service: StatementService, max_limit: int) -> None:
+    def __init__(
+        self,
+        service: StatementService,
+        max_limit: int,
+        *,
+        max_batch: int = 1000,
+        max_attachment_bytes: int = 10 * 1024 * 1024,
+    ) -> None:
         self._service = service
         self._max_limit = max_limit
+        self._max_batch = max_batch
+        self._max_attachment_bytes = max_attachment_bytes
+
+    def _read(self, req: falcon.Request) -> StatementsRequest:
+        """The checked statements of a PUT/POST body, within the batch and attachment limits."""
+        request = read_statements(req.bounded_stream.read(), req.content_type)
+        if len(request.statements) > self._max_batch:
+            raise PayloadTooLarge(
+                f"the request holds {len(request.statements)} statements; the limit is "
+                f"{self._max_batch} per request (LRS_MAX_STATEMENTS_PER_BATCH)"
+            )
+        for part in request.attachments.values():
+            if len(part.data) > self._max_attachment_bytes:
+                raise PayloadTooLarge(
+                    f"the attachment with X-Experience-API-Hash {part.sha2} is {len(part.data)} "
+                    f"bytes; the limit is {self._max_attachment_bytes} "
+                    "(LRS_MAX_ATTACHMENT_BYTES)"
+                )
+        return request
 
     def on_put(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Store one statement under ``statementId``: 204, also when it was stored already."""
@@ -65,14 +91,14 @@ class StatementsResource:
         statement_id = params.get("statementId")
         if statement_id is None:
             raise BadRequest("statementId: the parameter is required for PUT", field="statementId")
-        request = read_statements(req.bounded_stream.read(), req.content_type)
+        request = self._read(req)
         self._service.store(req.context.principal, request, statement_id=statement_id)
         resp.status = falcon.HTTP_204
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Store one statement or a batch: 200 with the ids in order."""
         p.single_valued_params(req, [])
-        request = read_statements(req.bounded_stream.read(), req.content_type)
+        request = self._read(req)
         ids = self._service.store(req.context.principal, request)
         resp.data = orjson.dumps(ids)
         resp.content_type = falcon.MEDIA_JSON
