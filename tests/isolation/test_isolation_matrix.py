@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -178,3 +179,44 @@ def test_attacker_neither_sees_nor_changes_the_victims_data(world: World, scenar
     assert not mismatches, "\n".join(map(str, mismatches))
     assert snapshot(world, victim, models=other_organisation) == before
     assert len(cases) > 50
+
+
+def test_alternate_syntax_reads_answer_as_for_ids_that_exist_nowhere(world: World) -> None:
+    attacker, victim = world.a_store, world.b
+    fresh = str(uuid.uuid4())
+
+    def read(statement_id: str) -> testing.Result:
+        form = {
+            "Authorization": attacker.headers["Authorization"],
+            "X-Experience-API-Version": "1.0.3",
+            "statementId": statement_id,
+        }
+        return world.client.simulate_post(
+            f"{XAPI}/statements",
+            params={"method": "GET"},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body="&".join(f"{k}={quote(v, safe='')}" for k, v in form.items()),
+        )
+
+    theirs, nobodys = read(victim.statement_ids[0]), read(fresh)
+    table = {victim.statement_ids[0]: fresh}
+    assert theirs.status_code == 404
+    assert _normalised(theirs, table) == _normalised(nobodys, table)
+    assert victim.hidden not in theirs.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PUT /api/v2/<model>/<id> with an id another organisation holds answers 404 where an "
+    "id that exists nowhere creates the model (201), so a client learns that the id is taken; "
+    "ObjectIds share their per-process random part and count up, so neighbours are guessable",
+)
+def test_overwriting_another_organisations_id_answers_as_for_a_fresh_id(world: World) -> None:
+    attacker, victim = world.a_store, world.b
+    theirs = world.client.simulate_put(
+        f"{API}/persona/{victim.models['persona']}", json={"name": "x"}, headers=attacker.headers
+    )
+    fresh = world.client.simulate_put(
+        f"{API}/persona/{new_object_id()}", json={"name": "x"}, headers=attacker.headers
+    )
+    assert theirs.status_code == fresh.status_code
