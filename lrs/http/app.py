@@ -11,6 +11,7 @@ from typing import Any
 import falcon
 import orjson
 
+from lrs.core.errors import StoreUnavailable
 from lrs.core.settings import Settings
 from lrs.documents.service import DocumentService
 from lrs.http import alternate_syntax
@@ -164,11 +165,22 @@ def configure_logging(settings: Settings) -> None:
 def get_app() -> falcon.App:
     """Settings from the environment, the store they name, the first-run bootstrap, the app.
 
-    Refuses to start (``SchemaNotCurrent``) on a PostgreSQL database that is not migrated.
+    Refuses to start (``SchemaNotCurrent``) on a PostgreSQL database that is not migrated. A
+    database that cannot be reached skips the checks: gunicorn stops the whole server when one
+    worker fails to boot, so a worker (re)started during an outage must boot and answer 503s.
     """
     settings = Settings.from_env()
     configure_logging(settings)
     store = open_store(settings)
+    try:
+        _start_up_checks(settings, store)
+    except StoreUnavailable as error:
+        log.warning("start-up checks skipped, the database is unavailable: %s", error.message)
+    return create_app(settings, store)
+
+
+def _start_up_checks(settings: Settings, store: Store) -> None:
+    """The schema check and the first-run bootstrap (``lrs serve`` ran them before forking)."""
     store.check_schema()
     created = bootstrap(store, key=settings.bootstrap_key, secret=settings.bootstrap_secret)
     if created is not None:
@@ -178,4 +190,3 @@ def get_app() -> falcon.App:
             "LRS_BOOTSTRAP_KEY is set but the store already has an organisation and no client "
             "with that key; the bootstrap only runs on an empty store"
         )
-    return create_app(settings, store)
