@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast migrate lint format pg pg-stop clean conformance bench
+.PHONY: help install run test test-fast migrate lint format pg pg-stop clean conformance bench soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 
 bench: $(STAMP) ## benchmark statements POST/GET on a throwaway PostgreSQL and in memory (BENCH_* vars)
 	$(BIN)/python -m tests.bench.run
+
+soak: $(STAMP) ## mixed load on a throwaway PostgreSQL for SOAK_SECONDS (120): errors and server RSS over time
+	$(BIN)/python -m tests.soak.run
 
 pg: $(STAMP) ## start a throwaway PostgreSQL in .pg/ on port 5433 and print its URL
 	$(BIN)/lrs pg --dir .pg --port 5433

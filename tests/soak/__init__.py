@@ -1,0 +1,1 @@
+"""The soak run (``make soak``): mixed load against a real server for a set time."""
