@@ -139,7 +139,8 @@ def test_secrets_stay_out_of_logs_and_error_bodies(
 ) -> None:
     tenant = bootstrap(store, key=KEY, secret=SECRET)
     assert tenant is not None
-    client = testing.TestClient(create_app(Settings(auth_cache_seconds=0, access_log=True), store))
+    settings = Settings(auth_cache_seconds=0, access_log=True, metrics=True)
+    client = testing.TestClient(create_app(settings, store))
     xapi = {"X-Experience-API-Version": "1.0.3"}
     refused: list[testing.Result] = []
     ok = basic(KEY, SECRET)
@@ -218,9 +219,10 @@ def test_secrets_stay_out_of_logs_and_error_bodies(
     for response in refused:
         assert {s for s in forbidden if s in response.text} == set(), response.text
         assert response.json["message"]
-    openapi = client.simulate_get("/api/openapi.json")
-    assert openapi.status_code == 200
-    assert {s for s in forbidden | {KEY, made_key} if s in openapi.text} == set()
+    for public in ("/api/openapi.json", "/metrics"):
+        response = client.simulate_get(public)
+        assert response.status_code == 200
+        assert {s for s in forbidden | {KEY, made_key} if s in response.text} == set(), public
 
 
 # --- a real server ------------------------------------------------------------------------------
