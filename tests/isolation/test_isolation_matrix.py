@@ -152,7 +152,10 @@ def test_attacker_neither_sees_nor_changes_the_victims_data(world: World, scenar
     victim: Party = getattr(world, SCENARIOS[scenario][1])
     other_organisation = victim.organisation_id != attacker.organisation_id
     before = snapshot(world, victim, models=other_organisation)
-    cases = [case for maker in ISOLATION.values() for case in maker(attacker, victim)]
+    made = {route: maker(attacker, victim) for route, maker in ISOLATION.items()}
+    if other_organisation:
+        assert [route for route, some in made.items() if not some] == []
+    cases = [case for some in made.values() for case in some]
     cases.sort(key=lambda case: not case.is_read)  # reads first, then writes
     secrets = victim.secrets()
     if not other_organisation:
