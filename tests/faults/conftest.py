@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +23,7 @@ import pytest
 
 from lrs.ops.migrate import upgrade_to_head
 from lrs.ops.throwaway_postgres import PostgresNotFound, ThrowawayPostgres, free_port
-from tests.pg import IN_CI, TEST_DATABASE_URL, unavailable_reason
+from tests.pg import IN_CI
 
 LRS = str(Path(sys.executable).with_name("lrs"))
 KEY, SECRET = "fault-key", "fault-secret"
@@ -51,15 +52,15 @@ def crashable() -> Iterator[tuple[CrashableCluster, str]]:
     Commits are synchronous on that database (the shared test clusters run with
     ``synchronous_commit=off``, which may lose the last acknowledged commits in a crash).
     """
-    if TEST_DATABASE_URL:
-        pytest.skip("the fault tests crash their own cluster; LRS_TEST_DATABASE_URL is not one")
     directory = Path(tempfile.mkdtemp(prefix="lrs-fault-pg-"))
     try:
         cluster = CrashableCluster(directory)
-    except PostgresNotFound:
+    except PostgresNotFound as error:
+        # LRS_TEST_DATABASE_URL does not help: these tests crash a server, so it is their own.
+        reason = f"the fault tests start (and crash) a cluster of their own: {error}"
         if IN_CI:
-            pytest.fail("CI=true but no PostgreSQL is available: " + unavailable_reason())
-        pytest.skip(unavailable_reason())
+            pytest.fail("CI=true but " + reason)
+        pytest.skip(reason)
     cluster.start()
     try:
         url = cluster.create_database("lrs_fault")
@@ -68,6 +69,7 @@ def crashable() -> Iterator[tuple[CrashableCluster, str]]:
         yield cluster, "lrs_fault"
     finally:
         cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @dataclass
