@@ -176,7 +176,13 @@ def _operation(route: Route, path: str, method: str, op: Operation) -> dict[str,
     description = op.description
     if not public:
         scopes = _scopes(access)
-        who = f"one of the scopes {', '.join(scopes)}" if scopes else "any valid client"
+        who = (
+            f"a client with one of the scopes {', '.join(scopes)}"
+            if len(scopes) > 1
+            else f"a client with scope {scopes[0]}"
+            if scopes
+            else "any valid client"
+        )
         description = f"{description}\n\nCredentials: {who}.".strip()
         result[SCOPES] = scopes
     if description:

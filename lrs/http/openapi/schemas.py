@@ -313,6 +313,8 @@ def _kind_schema(kind: Kind, items: Kind | None = None, *, writing: bool) -> Sch
 def _nullable(schema: Schema) -> Schema:
     if not schema:
         return schema
+    if list(schema) == ["anyOf"]:
+        return {"anyOf": [*schema["anyOf"], {"type": "null"}]}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
