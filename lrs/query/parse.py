@@ -51,6 +51,7 @@ MAX_DEPTH = 32
 MAX_NODES = 2000
 MAX_SORT_KEYS = 16
 MAX_PROJECTION_FIELDS = 100
+_MAX_SIZE = 2**31 - 1  # PostgreSQL compares array lengths as integers
 
 _LOGICAL = ("$and", "$or", "$nor")
 _FIELD_OPERATORS = frozenset(
@@ -240,8 +241,8 @@ class _Parser:
         if op == "$size":
             if isinstance(arg, float) and arg.is_integer():
                 arg = int(arg)
-            if not isinstance(arg, int) or isinstance(arg, bool) or arg < 0:
-                raise BadQuery(f"{where} needs a non-negative integer", field=op)
+            if not isinstance(arg, int) or isinstance(arg, bool) or not 0 <= arg <= _MAX_SIZE:
+                raise BadQuery(f"{where} needs an integer from 0 to {_MAX_SIZE}", field=op)
             return Size(path, arg)
         if op == "$elemMatch":
             return self.elem_match(path, arg, where=where, depth=depth)

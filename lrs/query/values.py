@@ -27,15 +27,24 @@ def parse_instant(text: Any, *, where: str) -> datetime:
     return instant
 
 
-def normalize_value(raw: Any, *, where: str, charge: Callable[[], None]) -> Value:
+MAX_VALUE_DEPTH = 32
+"""How deeply an operand's arrays and objects may nest (JSON encoders have a recursion limit)."""
+
+
+def normalize_value(raw: Any, *, where: str, charge: Callable[[], None], depth: int = 0) -> Value:
     """Validate an operand and apply the rewrites, recursively.
 
     ``{"$oid": hex}`` becomes the lower-case 24-hex string and ``{"$dte": iso}`` an aware
     ``datetime``. Any other object key starting with ``$`` is an unknown operator in a value
     position (BadQuery). NaN/Infinity and strings with NUL are refused (JSON and ``jsonb``
-    cannot hold them). ``charge`` is called once per node, for the size limit.
+    cannot hold them). ``charge`` is called once per node, for the size limit; operands nested
+    more than ``MAX_VALUE_DEPTH`` levels are refused.
     """
     charge()
+    if depth > MAX_VALUE_DEPTH:
+        raise BadQuery(
+            f"{where}: the value is nested too deeply (more than {MAX_VALUE_DEPTH} levels)"
+        )
     if raw is None or isinstance(raw, bool | int):
         return raw
     if isinstance(raw, float):
@@ -51,7 +60,7 @@ def normalize_value(raw: Any, *, where: str, charge: Callable[[], None]) -> Valu
             raise BadQuery(f"{where}: a date-time without a timezone")
         return raw
     if isinstance(raw, list | tuple):
-        return [normalize_value(item, where=where, charge=charge) for item in raw]
+        return [normalize_value(item, where=where, charge=charge, depth=depth + 1) for item in raw]
     if isinstance(raw, dict):
         if len(raw) == 1 and "$oid" in raw:
             hex_id = raw["$oid"]
@@ -66,7 +75,7 @@ def normalize_value(raw: Any, *, where: str, charge: Callable[[], None]) -> Valu
                 raise BadQuery(f"{where}: invalid object key {key!r}")
             if key.startswith("$"):
                 raise BadQuery(f"{where}: unknown operator {key} in a value")
-            result[key] = normalize_value(item, where=where, charge=charge)
+            result[key] = normalize_value(item, where=where, charge=charge, depth=depth + 1)
         return result
     raise BadQuery(f"{where}: unsupported value {raw!r}")
 

@@ -51,8 +51,8 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # most leaves: unchanged
         return value
-    if kind is float:
-        return int(value) if value.is_integer() else value
+    if kind is float:  # beyond 64 bits an int would not serialise; such floats stay floats
+        return int(value) if value.is_integer() and abs(value) < 2**63 else value
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

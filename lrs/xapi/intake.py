@@ -32,7 +32,13 @@ from lrs.xapi.datatypes import media_type_essence
 from lrs.xapi.signature import verify_signed_statements
 from lrs.xapi.validate import validate_statements
 
-__all__ = ["StatementsRequest", "read_statements"]
+__all__ = ["MAX_JSON_DEPTH", "StatementsRequest", "check_json_shape", "read_statements"]
+
+_HEADROOM = 32
+MAX_JSON_DEPTH = 254 - _HEADROOM
+"""How deeply a statements body may nest arrays and objects. Extensions are free-form JSON, but
+the JSON encoder (orjson) takes at most 254 levels, and a stored statement is served inside a few
+levels of envelope (``{"statements": [...]}``, a Connection edge)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ def read_statements(body: bytes, content_type: str | None) -> StatementsRequest:
             f" not {essence or 'no Content-Type'}",
             field="Content-Type",
         )
+    check_json_shape(document)
     statements = validate_statements(document)
     if essence == "application/json":
         require_file_urls(statements)
@@ -74,3 +81,38 @@ def read_statements(body: bytes, content_type: str | None) -> StatementsRequest:
     return StatementsRequest(
         statements=statements, single=isinstance(document, dict), attachments=parts
     )
+
+
+def check_json_shape(document: Any) -> None:
+    """``BadRequest`` when ``document`` nests deeper than ``MAX_JSON_DEPTH`` or holds a NUL
+    character in a string or key (PostgreSQL text and ``jsonb`` cannot store one, so neither
+    store takes it).
+
+    One native encode answers both in the common case: the encoder refuses the depth, and a NUL
+    can only appear where the output holds the escape ``\\u0000``.
+    """
+    wrapped: Any = document
+    for _ in range(_HEADROOM):
+        wrapped = [wrapped]
+    try:
+        encoded = orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        raise BadRequest(f"the statements nest more than {MAX_JSON_DEPTH} levels deep") from None
+    if b"\\u0000" in encoded and _holds_nul(document):
+        raise BadRequest("statements may not contain NUL characters (\\u0000)")
+
+
+def _holds_nul(document: Any) -> bool:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            if any("\x00" in key for key in value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

@@ -106,7 +106,12 @@ def _parse(value: str) -> datetime | None:
         )
     except ValueError:
         return None
-    return instant if tz is UTC else instant.astimezone(UTC)
+    if tz is UTC:
+        return instant
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-05:00 is past datetime.max in UTC
+        return None
 
 
 def is_timestamp(value: str) -> bool:

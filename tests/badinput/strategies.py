@@ -68,7 +68,17 @@ _BAD_UUIDS = (
     "zzzzzzzz-8a4d-4f3b-9c2e-7d1a5b6c8e90",
     1,
 )
-_BAD_TIMESTAMPS = ("", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z", "2024-05-01", 0)
+# past datetime.max / before datetime.min once converted to UTC (found: a 500 before the fix)
+_OUT_OF_RANGE = ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00")
+_BAD_TIMESTAMPS = (
+    *_OUT_OF_RANGE,
+    "",
+    "yesterday",
+    "2024-13-01T00:00:00Z",
+    "2024-05-01T25:00:00Z",
+    "2024-05-01",
+    0,
+)
 _BAD_DURATIONS = ("", "1 hour", "P", "PT", "PT1H0M0.5", "P1Y2Q", 3600, "-PT1H")
 _BAD_LANG_MAPS = ({"not a language tag!": "x"}, {"en-US": 5}, ["en-US", "x"], "answered", {"": "x"})
 _WRONG_TYPES = (5, 1.5, True, "text", [], {}, None)
@@ -159,6 +169,20 @@ _FULL_MUTATIONS: tuple[tuple[str, Any], ...] = (
     ("result.score.raw", None),
     ("context.registration", None),
     ("verb.display", {"en-US": None}),
+    # NUL characters: PostgreSQL cannot store them, so both stores refuse them (found: a 500)
+    ("actor.name", "a\x00b"),
+    ("verb.display", {"en-US": "x\x00"}),
+    ("result.response", "\x00"),
+    ("result.extensions", {"http://example.com/ext/x": "\x00"}),
+    ("context.extensions", {"http://example.com/ext/\x00": 1}),
+    ("object", {"objectType": "Agent", "mbox": "mailto:a\x00@example.com"}),
+    # nesting past MAX_JSON_DEPTH (222; found: RecursionError / encoder limit, a 500); the test's
+    # encoder stops at 254 levels, so deeper bodies are built as bytes (test_regressions)
+    ("context.extensions", {"http://example.com/ext/deep": orjson.loads(b"[" * 230 + b"]" * 230)}),
+    (
+        "result.extensions",
+        {"http://example.com/ext/deep": orjson.loads(b'{"a":' * 240 + b"1" + b"}" * 240)},
+    ),
 )
 
 _SUB_MUTATIONS: tuple[tuple[str, Any], ...] = (
@@ -323,7 +347,16 @@ _BAD_AGENTS = (
     "%7B%22mbox%22",
     "\x00",
 )
-_BAD_SINCE = ("yesterday", "2024-13-01T00:00:00Z", "0", "", "2024-05-01T12:00:99Z", "NaN")
+_BAD_SINCE = (
+    *_OUT_OF_RANGE,
+    "2024-05-01T12:00:00\x00Z",
+    "yesterday",
+    "2024-13-01T00:00:00Z",
+    "0",
+    "",
+    "2024-05-01T12:00:99Z",
+    "NaN",
+)
 _BAD_LIMIT = ("-1", "x", "1.5", "", "1e3", "99999999999999999999999", " 1")
 _BAD_BOOL = ("yes", "1", "True", "")
 _BAD_VERSIONS = ("", "0.9", "0.95", "2.0.0", "1.1.0", "x", "1.0.3x", "1")
@@ -429,7 +462,8 @@ def bad_document_requests(draw: st.DrawFn) -> Case:
     id_param, needs_activity, _needs_agent = DOC_ROUTES[route]
     method = draw(st.sampled_from(("PUT", "POST", "DELETE", "GET")))
     doc_id = draw(st.sampled_from(("doc-a", "doc-new")))
-    params = _doc_params(route, doc_id)
+    nul = draw(st.integers(0, 9)) == 0  # found: NUL in a document id was a 500 on PostgreSQL
+    params = _doc_params(route, doc_id + ("\x00" if nul else ""))
     headers: dict[str, str] = {"Content-Type": JSON}
     body: bytes | None = b'{"k": 1}' if method in ("PUT", "POST") else None
     must_reject = True
@@ -638,6 +672,12 @@ _HOSTILE_FILTERS: tuple[Any, ...] = (
     {"a": {"$mod": [2, 0]}},
     {"a": 1e300},
     {"a": {"$in": [1] * 5}},
+    {"a": {"$size": 1e300}},  # found: bigint out of range on PostgreSQL, a 500
+    {"a": {"$size": 2**62}},
+    {"a": orjson.Fragment(b'{"a":' * 200 + b"1" + b"}" * 200)},  # found: encoder limit, a 500
+    {"a": {"$in": [orjson.Fragment(b"[" * 100 + b"]" * 100)]}},
+    {"a": "\x00"},
+    {"a\x00": 1},
 )
 _HOSTILE_SORTS: tuple[Any, ...] = (
     5,

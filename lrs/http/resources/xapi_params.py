@@ -32,6 +32,8 @@ def single_valued_params(req: falcon.Request, allowed: Iterable[str]) -> dict[st
             )
         if isinstance(value, list):
             raise BadRequest(f"{name}: the parameter is given more than once", field=name)
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL: refused on every store
+            raise BadRequest(f"{name}: may not contain NUL characters (%00)", field=name)
         params[name] = value
     return params
 
