@@ -226,12 +226,22 @@ class PostgresStore:
         return _model_view(row) if row is not None else None
 
     def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
-        """Upsert every document in one transaction."""
-        stored = [model_stored_form(dict(doc)) for doc in docs]
-        with self._transaction() as conn:
-            for doc in stored:
-                owner = doc["_id"] if model == "organisation" else doc.get("organisation")
-                self._upsert(conn, model, doc, owner)
+        """Upsert every document in one transaction.
+
+        The rows are written in ``_id`` order, so concurrent writers of the same documents lock
+        them in one order instead of deadlocking; a deadlock victim still is run again.
+        """
+        stored = sorted((model_stored_form(dict(doc)) for doc in docs), key=lambda d: str(d["_id"]))
+        for attempt in range(_RETRIES):
+            try:
+                with self._transaction() as conn:
+                    for doc in stored:
+                        owner = doc["_id"] if model == "organisation" else doc.get("organisation")
+                        self._upsert(conn, model, doc, owner)
+                return
+            except _Retryable:
+                log.info("put_models retried after a deadlock (attempt %d)", attempt + 1)
+        raise StoreUnavailable("the database kept aborting the write (deadlocks); try again")
 
     def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:
         """Delete one document within the organisation."""
@@ -1153,8 +1163,14 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-class _Retryable(Exception):
-    """The transaction was aborted by a deadlock or a serialization failure: run it again."""
+class _Retryable(StoreUnavailable):
+    """The transaction was aborted by a deadlock or a serialization failure: run it again.
+
+    Where no caller runs it again, it is a ``StoreUnavailable`` (503), never a 500.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("the database aborted the transaction (a deadlock); try again")
 
 
 @contextlib.contextmanager
