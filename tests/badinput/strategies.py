@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -357,7 +358,7 @@ _BAD_SINCE = (
     "2024-05-01T12:00:99Z",
     "NaN",
 )
-_BAD_LIMIT = ("-1", "x", "1.5", "", "1e3", "99999999999999999999999", " 1")
+_BAD_LIMIT = ("-1", "x", "1.5", "", "1e3", "+-1", " 1", "0x10")
 _BAD_BOOL = ("yes", "1", "True", "")
 _BAD_VERSIONS = ("", "0.9", "0.95", "2.0.0", "1.1.0", "x", "1.0.3x", "1")
 _BAD_ETAGS = ("x", '"', 'W/"x"', '"a", x', "\x01")
@@ -1001,3 +1002,64 @@ def rest_write_requests(draw: st.DrawFn, existing: dict[str, str]) -> Case:
 def fresh_id() -> str:
     """A random statement id (for cases built outside hypothesis)."""
     return str(uuid.uuid4())
+
+
+# ---------------------------------------------------------------------------------------------
+# xAPI's alternate request syntax: the same bad request as a form POST, and broken forms.
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+@st.composite
+def alternate_syntax(draw: st.DrawFn, case: Case) -> Case:
+    """``case`` (an xAPI request) as an alternate-syntax form POST: its parameters, headers and
+    body as form fields. Bodies that are not UTF-8 cannot be form content, and an empty header
+    field is no header (a form without Content-Type means JSON): those cases stay as they are."""
+    if any(not value for value in case.headers.values()):
+        return case
+    if case.body is not None:
+        try:
+            content = case.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return case
+    else:
+        content = None
+    fields: list[tuple[str, str]] = list(case.params)
+    fields += [(name, value) for name, value in case.headers.items()]
+    if content is not None:
+        fields.append(("content", content))
+    if draw(st.booleans()):
+        fields.reverse()
+    body = urllib.parse.urlencode(fields).encode()
+    return Case(
+        "POST",
+        case.path,
+        (("method", case.method),),
+        {"Content-Type": _FORM},
+        body,
+        case.must_reject,
+        "alternate:" + case.note,
+    )
+
+
+@st.composite
+def broken_alternate_syntax(draw: st.DrawFn, path: str) -> Case:
+    """An alternate-syntax request that is itself malformed."""
+    kind = draw(
+        st.sampled_from(("method", "get", "extra-param", "repeated", "not-form", "not-utf8"))
+    )
+    params: tuple[tuple[str, str], ...] = (("method", "PUT"),)
+    method, headers, body = "POST", {"Content-Type": _FORM}, b"content=%7B%7D"
+    if kind == "method":
+        params = (("method", draw(st.sampled_from(("FOO", "", "PATCH", "post ", "OPTIONS")))),)
+    elif kind == "get":
+        method, body = "GET", None
+    elif kind == "extra-param":
+        params = (*params, ("statementId", fresh_id()))
+    elif kind == "repeated":
+        params = (("method", "PUT"), ("method", "POST"))
+    elif kind == "not-form":
+        headers = {"Content-Type": draw(st.sampled_from((JSON, "text/plain", "")))}
+    else:
+        body = b"content=" + draw(st.sampled_from((b"\xff", b"%FF%FE", b"\xc3\x28")))
+    return Case(method, path, params, headers, body, True, f"alternate-broken:{kind}")
