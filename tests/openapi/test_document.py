@@ -12,12 +12,15 @@ import pytest
 from falcon import testing
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from lrs.core.errors import StoreUnavailable
 from lrs.core.settings import Settings
+from lrs.http.app import create_app
 from lrs.http.openapi.builder import SCOPES, UNDESCRIBED, build_document
 from lrs.http.openapi.resource import PATH
 from lrs.http.openapi.xapi import PARAMETERS
 from lrs.http.resources import xapi_statements
 from lrs.models.registry import MODELS
+from lrs.store.memory import MemoryStore
 from tests.openapi.support import Served, app_operations, document_operations, serve
 
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -234,3 +237,20 @@ def test_error_bodies_match_the_error_schema(
     assert resolve(document, documented)["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+
+
+class _DownStore(MemoryStore):
+    """A store that has stopped answering."""
+
+    def ping(self) -> None:
+        raise StoreUnavailable("the database does not answer")
+
+
+def test_an_unavailable_store_answers_the_documented_503(document: dict[str, Any]) -> None:
+    response = testing.TestClient(create_app(Settings(), _DownStore())).simulate_get("/health")
+    assert response.status_code == 503
+    documented = resolve(document, document["paths"]["/health"]["get"]["responses"]["503"])
+    assert set(documented["headers"]) == {"Retry-After"}
+    assert response.headers["Retry-After"]
+    schema = {**document["components"]["schemas"]["Error"], "components": document["components"]}
+    jsonschema.validate(response.json, schema)

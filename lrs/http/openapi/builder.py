@@ -227,6 +227,9 @@ def _default_tag(path: str) -> str:
 def _error_responses() -> dict[str, Any]:
     responses = {}
     for status, (name, text) in _ERRORS.items():
-        headers = {"WWW-Authenticate": {"type": "string"}} if status == 401 else None
+        headers = {
+            401: {"WWW-Authenticate": {"type": "string"}},
+            503: {"Retry-After": {"type": "string", "description": "Seconds to wait"}},
+        }.get(status)
         responses[name] = response(f"{status}: {text}", {JSON: ref("Error")}, headers)
     return responses
