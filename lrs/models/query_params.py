@@ -193,6 +193,9 @@ def _limit(params: Mapping[str, Any], *, max_limit: int, default_limit: int) -> 
     return limit
 
 
+_MAX_INTEGER = 2**63 - 1  # PostgreSQL's bigint (OFFSET and LIMIT)
+
+
 def _integer(params: Mapping[str, Any], name: str, default: int, *, minimum: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
@@ -203,6 +206,8 @@ def _integer(params: Mapping[str, Any], name: str, default: int, *, minimum: int
     value = int(text)
     if value < minimum:
         raise BadRequest(f"{name}: must be at least {minimum}, not {value}", field=name)
+    if value > _MAX_INTEGER:
+        raise BadRequest(f"{name}: must be at most {_MAX_INTEGER}, not {value}", field=name)
     return value
 
 

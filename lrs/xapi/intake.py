@@ -32,7 +32,14 @@ from lrs.xapi.datatypes import media_type_essence
 from lrs.xapi.signature import verify_signed_statements
 from lrs.xapi.validate import validate_statements
 
-__all__ = ["MAX_JSON_DEPTH", "StatementsRequest", "check_json_shape", "read_statements"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "StatementsRequest",
+    "check_json_shape",
+    "contains_nul",
+    "encoded_within_depth",
+    "read_statements",
+]
 
 _HEADROOM = 32
 MAX_JSON_DEPTH = 254 - _HEADROOM
@@ -91,18 +98,27 @@ def check_json_shape(document: Any) -> None:
     One native encode answers both in the common case: the encoder refuses the depth, and a NUL
     can only appear where the output holds the escape ``\\u0000``.
     """
+    encoded = encoded_within_depth(document)
+    if encoded is None:
+        raise BadRequest(f"the statements nest more than {MAX_JSON_DEPTH} levels deep")
+    if b"\\u0000" in encoded and contains_nul(document):
+        raise BadRequest("statements may not contain NUL characters (\\u0000)")
+
+
+def encoded_within_depth(document: Any) -> bytes | None:
+    """``document`` encoded inside ``_HEADROOM`` levels of arrays, or None when it nests deeper
+    than ``MAX_JSON_DEPTH`` (so it could not be encoded inside an envelope later)."""
     wrapped: Any = document
     for _ in range(_HEADROOM):
         wrapped = [wrapped]
     try:
-        encoded = orjson.dumps(wrapped)
+        return orjson.dumps(wrapped)
     except orjson.JSONEncodeError:
-        raise BadRequest(f"the statements nest more than {MAX_JSON_DEPTH} levels deep") from None
-    if b"\\u0000" in encoded and _holds_nul(document):
-        raise BadRequest("statements may not contain NUL characters (\\u0000)")
+        return None
 
 
-def _holds_nul(document: Any) -> bool:
+def contains_nul(document: Any) -> bool:
+    """True when a string or object key anywhere in ``document`` holds a NUL character."""
     stack = [document]
     while stack:
         value = stack.pop()

@@ -138,7 +138,7 @@ class Harness:
         response = self.send(case)
         CASES[(family, self.kind)] += 1
         context = f"{case.method} {case.path} {case.params!r} {case.headers!r} {case.note}: "
-        text = response.text
+        text = response.content.decode("utf-8", errors="replace")
         detail = context + f"{response.status} {text[:500]!r}"
         assert response.status_code < 500, detail
         assert "Traceback" not in text and 'File "' not in text, detail

@@ -336,6 +336,9 @@ def _not_json(data: bytes) -> bool:
 # Odd query parameters and headers on xAPI routes.
 
 _BAD_AGENTS = (
+    # NUL through a JSON escape (found: a 500 on PostgreSQL)
+    '{"mbox":"mailto:a\\u0000@example.com"}',
+    '{"account":{"homePage":"http://example.com","name":"a\\u0000"}}',
     "not json",
     "{",
     "5",
@@ -482,9 +485,9 @@ def bad_document_requests(draw: st.DrawFn) -> Case:
     if method in ("PUT", "POST", "DELETE"):
         kinds.append("if-match")
     if method == "POST":
-        kinds += ["post-not-json", "post-not-object", "post-wrong-type"]
+        kinds += ["post-not-json", "post-not-object", "post-wrong-type", "too-deep"]
     if method == "PUT":
-        kinds.append("if-match-none")
+        kinds += ["if-match-none", "too-deep"]
     kind = draw(st.sampled_from(kinds))
     if method == "PUT" and route.endswith("profile") and kind != "if-match":
         headers["If-None-Match"] = "*"  # profiles are created only with a precondition
@@ -520,6 +523,9 @@ def bad_document_requests(draw: st.DrawFn) -> Case:
         params = _doc_params(route, doc_id)
     elif kind == "post-not-json":
         body, must_reject, _ = draw(malformed_json({"k": 1}, strict=False))
+    elif kind == "too-deep":  # found: a POST merge re-encoding it was a 500
+        depth = draw(st.integers(223, 1000))
+        body = b'{"a":' * depth + b"1" + b"}" * depth
     elif kind == "post-not-object":
         body = draw(st.sampled_from((b"[1]", b"5", b'"s"', b"null")))
     else:  # POST merges JSON objects only
@@ -911,7 +917,18 @@ def rest_read_requests(draw: st.DrawFn) -> Case:
                 (
                     name,
                     draw(
-                        st.sampled_from(("-1", "x", "1.5", "", "1e3", "99999999999999999999", "0"))
+                        st.sampled_from(
+                            (
+                                "-1",
+                                "x",
+                                "1.5",
+                                "",
+                                "1e3",
+                                "99999999999999999999",
+                                "9223372036854775808",
+                                "0",
+                            )
+                        )
                     ),
                 )
             )

@@ -25,6 +25,8 @@ from lrs.documents.service import DocumentService
 from lrs.http.resources import xapi_params as p
 from lrs.statements.service import store_id_of
 from lrs.tenancy.scopes import Access
+from lrs.xapi.datatypes import media_type_essence
+from lrs.xapi.intake import MAX_JSON_DEPTH, encoded_within_depth
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,10 @@ class DocumentsResource:
         document_id = params.get(self._route.id_param)
         if document_id is None:
             raise _missing(self._route.id_param)
+        content = req.bounded_stream.read()
+        _refuse_deep_json(content, req.content_type)
         write = DocumentWrite(
-            content=req.bounded_stream.read(),
+            content=content,
             content_type=req.content_type or "application/octet-stream",
             mode=mode,
             precondition=_precondition(
@@ -218,3 +222,18 @@ def _precondition(req: falcon.Request, overwrite_needs_condition: bool) -> Preco
         if_none_match=_etags(req.get_header("If-None-Match")),
         overwrite_needs_condition=overwrite_needs_condition,
     )
+
+
+def _refuse_deep_json(content: bytes, content_type: str | None) -> None:
+    """A JSON document nesting past ``MAX_JSON_DEPTH`` is refused: a POST merge re-encodes it,
+    and the encoder stops at 254 levels. Bodies that are not JSON are the service's business."""
+    if media_type_essence(content_type or "") != "application/json":
+        return
+    try:
+        document = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return
+    if encoded_within_depth(document) is None:
+        raise BadRequest(
+            f"body: the JSON document nests more than {MAX_JSON_DEPTH} levels deep", field="body"
+        )

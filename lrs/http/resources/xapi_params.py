@@ -15,6 +15,7 @@ import orjson
 from lrs.core.errors import BadRequest
 from lrs.xapi.agents import ifi_string
 from lrs.xapi.datatypes import is_iri
+from lrs.xapi.intake import contains_nul
 from lrs.xapi.timestamps import parse_timestamp
 from lrs.xapi.validate import validate_agent, validate_timestamp, validate_uuid
 
@@ -63,6 +64,8 @@ def agent_object(raw: str, name: str = "agent") -> dict[str, Any]:
     except orjson.JSONDecodeError:
         raise BadRequest(f"{name}: must be an Agent as JSON", field=name) from None
     validate_agent(agent, name)
+    if contains_nul(agent):  # PostgreSQL text cannot hold NUL: refused on every store
+        raise BadRequest(f"{name}: may not contain NUL characters (\\u0000)", field=name)
     return agent
 
 
