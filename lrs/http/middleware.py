@@ -40,7 +40,8 @@ class BodySizeLimit:
         """Check the declared length."""
         if req.content_length is not None and req.content_length > self._max:
             raise PayloadTooLarge(
-                f"the request body is {req.content_length} bytes; the limit is {self._max}"
+                f"the request body is {req.content_length} bytes; the limit is {self._max} "
+                "(LRS_MAX_BODY_BYTES)"
             )
 
 
