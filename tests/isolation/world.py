@@ -79,8 +79,9 @@ class World:
     a2: Party  # the owner of store A2 (organisation A)
     b: Party  # the owner of store B (organisation B)
 
-    def api(self, party: Party) -> Api:
-        """A ``tests.http`` ``Api`` view acting as ``party`` (for the REST sample bodies)."""
+    def api(self) -> Api:
+        """A ``tests.http`` ``Api`` view of the app, for ``SAMPLES``' body makers (which are
+        always given the credentials to use, so it needs no tenant)."""
         return Api(app=self.app, client=self.client, store=self.store, tenant=None)  # type: ignore[arg-type]
 
 
@@ -194,7 +195,7 @@ def document_params(party: Party) -> dict[str, dict[str, str]]:
 
 def seed_models(world: World, party: Party) -> None:
     """One of every writable REST model, an export and a ready download of it."""
-    api = world.api(party)
+    api = world.api()
     for model in WRITABLE_MODELS:
         body = SAMPLES[model][0](api, party.headers)
         for name in ("title", "name", "description"):
