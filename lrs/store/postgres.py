@@ -80,6 +80,9 @@ def create_engine(
         # instead, and a dropped one fails its request with a 503 once.
         pool_recycle=1800,
         pool_use_lifo=True,  # the most recently used connection: its backend is warm
+        # A driver error logged with its traceback must not carry bound values: they can be a
+        # client's secret hash or a learner's data.
+        hide_parameters=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         connect_args={
