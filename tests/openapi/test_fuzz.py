@@ -50,6 +50,15 @@ CONFIG = schemathesis.Config.from_dict(
         "auth": {"basic": {"username": SUPERUSER_KEY, "password": SUPERUSER_SECRET}},
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
+        "operations": [
+            {
+                # PUT reads statements through the same intake and validator as POST, whose
+                # coverage phase (thousands of ways to break a Statement) stays; so does PUT's
+                # fuzzing. This saves a few seconds of collection and twice that of running.
+                "include-name": "PUT /data/xAPI/statements",
+                "phases": {"coverage": {"enabled": False}},
+            }
+        ],
     }
 )
 schema = schemathesis.openapi.from_wsgi(PATH, SERVED.app, config=CONFIG)
