@@ -87,7 +87,9 @@ def _query_params(*names: str, context: Context) -> list[dict[str, Any]]:
             {"type": "string"},
             "Reference fields to replace by their models (a comma list or JSON).",
         ),
-        "skip": query("skip", {"type": "integer", "minimum": 0}, "Models to skip."),
+        "skip": query(
+            "skip", {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}, "Models to skip."
+        ),
         "limit": query(
             "limit",
             {"type": "integer", "minimum": 0, "maximum": limit},
