@@ -50,6 +50,10 @@ class Conflict(LrsError):
     """The request conflicts with the stored state (HTTP 409)."""
 
 
+class StaleWrite(Conflict):
+    """A model changed between being read and being written back; the writer reads again."""
+
+
 class PreconditionFailed(LrsError):
     """An ``If-Match`` / ``If-None-Match`` precondition does not hold (HTTP 412)."""
 

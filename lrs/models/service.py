@@ -11,11 +11,11 @@ even by a ``PUT`` that names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from lrs.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from lrs.core.errors import BadRequest, Conflict, Forbidden, NotFound, StaleWrite
 from lrs.core.ids import is_object_id, new_object_id
 from lrs.core.timeutil import utc_now
 from lrs.models import documents as d
@@ -120,15 +120,23 @@ class ModelService:
     ) -> tuple[dict[str, Any], bool]:
         """``PUT``/``POST /:id``: overwrite the model, or create it with this id; and whether
         it was created."""
-        ctx = self._context(caller)
-        write = self._prepare(spec, ctx, model_id, body, mode="replace", where="")
-        return self._commit(spec, [write])[0], write.created
+
+        def attempt() -> tuple[dict[str, Any], bool]:
+            ctx = self._context(caller)
+            write = self._prepare(spec, ctx, model_id, body, mode="replace", where="")
+            return self._commit(spec, [write])[0], write.created
+
+        return _rerun_when_stale(spec, attempt)
 
     def patch(self, spec: ModelSpec, caller: Caller, model_id: str, body: Any) -> dict[str, Any]:
         """``PATCH /:id``: change only the given fields."""
-        ctx = self._context(caller)
-        write = self._prepare(spec, ctx, model_id, body, mode="patch", where="")
-        return self._commit(spec, [write])[0]
+
+        def attempt() -> dict[str, Any]:
+            ctx = self._context(caller)
+            write = self._prepare(spec, ctx, model_id, body, mode="patch", where="")
+            return self._commit(spec, [write])[0]
+
+        return _rerun_when_stale(spec, attempt)
 
     def bulk(
         self, spec: ModelSpec, caller: Caller, items: Any, *, patch: bool
@@ -137,6 +145,11 @@ class ModelService:
         ``_id``, all or nothing."""
         if not isinstance(items, list):
             raise BadRequest("body: must be a JSON array of models", field="body")
+        return _rerun_when_stale(spec, lambda: self._bulk_once(spec, caller, items, patch=patch))
+
+    def _bulk_once(
+        self, spec: ModelSpec, caller: Caller, items: list[Any], *, patch: bool
+    ) -> list[dict[str, Any]]:
         ctx = self._context(caller)
         seen: dict[str, int] = {}
         writes: list[Write] = []
@@ -249,7 +262,7 @@ class ModelService:
             doc = {**existing, **values}
         if spec.name == "organisation":
             doc.pop("organisation", None)
-        doc["updatedAt"] = ctx.now
+        doc["updatedAt"] = _after(existing, ctx.now)
         write = Write(spec=spec, doc=doc, values=values, existing=existing, where=where)
         check_references(write, ctx)
         apply_rules(write, ctx)
@@ -272,8 +285,16 @@ class ModelService:
             )
 
     def _commit(self, spec: ModelSpec, writes: list[Write]) -> list[dict[str, Any]]:
-        """Store the prepared writes (the main table first, then related documents)."""
-        self._store.put_models(spec.table, [w.doc for w in writes])
+        """Store the prepared writes (the main table first, then related documents); each
+        written over a model as it was read (``StaleWrite`` if another request changed it)."""
+        expected = {
+            w.doc["_id"]: (w.existing or {}).get("updatedAt")
+            for w in writes
+            if w.existing is not None
+        }
+        self._store.put_models(
+            spec.table, [w.doc for w in writes], expected_updated=expected or None
+        )
         related: dict[str, list[dict[str, Any]]] = {}
         for write in writes:
             for table, doc in write.related:
@@ -317,3 +338,27 @@ class ModelService:
                     doc[entry.path] = [found[i] for i in value if i in found]
                 elif isinstance(value, str):
                     doc[entry.path] = found.get(value)
+
+
+_T = TypeVar("_T")
+_STALE_RERUNS = 8
+
+
+def _rerun_when_stale(spec: ModelSpec, attempt: Callable[[], _T]) -> _T:
+    """Run a read-modify-write again when another request changed the model in between, so
+    concurrent changes of different fields all land."""
+    for _ in range(_STALE_RERUNS):
+        try:
+            return attempt()
+        except StaleWrite:
+            continue
+    raise Conflict(f"the {spec.name} kept changing under this request; try again")
+
+
+def _after(existing: Mapping[str, Any] | None, now: datetime) -> datetime:
+    """The new ``updatedAt``: now, but always later than the stored one, so each write of a
+    model has its own ``updatedAt`` for the next writer to compare."""
+    previous = existing.get("updatedAt") if existing is not None else None
+    if isinstance(previous, datetime) and previous >= now:
+        return previous + timedelta(milliseconds=1)
+    return now

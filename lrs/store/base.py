@@ -96,9 +96,20 @@ class Store(Protocol):
         """One document (query view) by ``_id``, within an organisation when given."""
         ...
 
-    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
+    def put_models(
+        self,
+        model: str,
+        docs: Sequence[Mapping[str, Any]],
+        *,
+        expected_updated: Mapping[str, datetime | None] | None = None,
+    ) -> None:
         """Create or replace documents (each with ``_id``; ``organisation`` scopes it), all or
-        nothing. ``Conflict`` when a client's ``api.basic_key`` is taken by another client."""
+        nothing. ``Conflict`` when a client's ``api.basic_key`` is taken by another client.
+
+        ``expected_updated`` maps the ids of documents the writer read to the ``updatedAt`` it
+        read; if a stored document's differs, nothing is written and ``StaleWrite`` is raised,
+        so a read-modify-write never overwrites a concurrent change.
+        """
         ...
 
     def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:

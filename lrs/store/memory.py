@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from lrs.core.errors import Conflict, NotFound
+from lrs.core.errors import Conflict, NotFound, StaleWrite
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
 from lrs.query.ast import Filter
@@ -224,11 +224,23 @@ class MemoryStore:
                 return None
             return model_query_view(copy.deepcopy(doc))
 
-    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
-        """Create or replace documents, all or nothing."""
+    def put_models(
+        self,
+        model: str,
+        docs: Sequence[Mapping[str, Any]],
+        *,
+        expected_updated: Mapping[str, datetime | None] | None = None,
+    ) -> None:
+        """Create or replace documents, all or nothing; ``StaleWrite`` when a document's
+        ``updatedAt`` is not the one the writer read."""
         stored = [model_stored_form(copy.deepcopy(dict(doc))) for doc in docs]
         with self._lock:
             table = self._models[model]
+            for model_id, updated in (expected_updated or {}).items():
+                previous = table.get(model_id)
+                now_stored = None if previous is None else previous.get("updatedAt")
+                if now_stored != model_stored_form({"updatedAt": updated})["updatedAt"]:
+                    raise StaleWrite(f"{model} {model_id} was changed by another request")
             if model == "client":
                 keys = [doc["api"]["basic_key"] for doc in stored]
                 if len(set(keys)) != len(keys):

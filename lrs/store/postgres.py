@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
-from lrs.core.errors import Conflict, NotFound, StoreUnavailable
+from lrs.core.errors import Conflict, NotFound, StaleWrite, StoreUnavailable
 from lrs.core.timeutil import from_iso, utc_now
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
@@ -228,16 +228,26 @@ class PostgresStore:
             row = conn.execute(statement).first()
         return _model_view(row) if row is not None else None
 
-    def put_models(self, model: str, docs: Sequence[Mapping[str, Any]]) -> None:
+    def put_models(
+        self,
+        model: str,
+        docs: Sequence[Mapping[str, Any]],
+        *,
+        expected_updated: Mapping[str, datetime | None] | None = None,
+    ) -> None:
         """Upsert every document in one transaction.
 
         The rows are written in ``_id`` order, so concurrent writers of the same documents lock
-        them in one order instead of deadlocking; a deadlock victim still is run again.
+        them in one order instead of deadlocking; a deadlock victim still is run again. With
+        ``expected_updated`` the rows are locked first and their ``updated_at`` compared
+        (``StaleWrite`` when one moved on).
         """
         stored = sorted((model_stored_form(dict(doc)) for doc in docs), key=lambda d: str(d["_id"]))
         for attempt in range(_RETRIES):
             try:
                 with self._transaction() as conn:
+                    if expected_updated:
+                        self._check_unchanged(conn, model, expected_updated)
                     for doc in stored:
                         owner = doc["_id"] if model == "organisation" else doc.get("organisation")
                         self._upsert(conn, model, doc, owner)
@@ -245,6 +255,23 @@ class PostgresStore:
             except _Retryable:
                 log.info("put_models retried after a deadlock (attempt %d)", attempt + 1)
         raise StoreUnavailable("the database kept aborting the write (deadlocks); try again")
+
+    @staticmethod
+    def _check_unchanged(
+        conn: sa.Connection, model: str, expected_updated: Mapping[str, datetime | None]
+    ) -> None:
+        """Lock the rows (in ``_id`` order) and compare their ``updated_at`` with what the writer
+        read."""
+        rows = conn.execute(
+            sa.select(models.c.id, models.c.updated_at)
+            .where(models.c.model == model, models.c.id.in_(sorted(expected_updated)))
+            .order_by(models.c.id)
+            .with_for_update()
+        ).all()
+        current: dict[str, datetime | None] = {row.id: row.updated_at for row in rows}
+        for model_id, updated in expected_updated.items():
+            if current.get(model_id) != updated:
+                raise StaleWrite(f"{model} {model_id} was changed by another request")
 
     def delete_model(self, model: str, organisation_id: str | None, model_id: str) -> bool:
         """Delete one document within the organisation."""

@@ -22,14 +22,6 @@ def create(api: Api, body: dict[str, Any]) -> str:
     return model_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "lost update: ModelService.patch/bulk read the stored model, merge the patch in Python "
-        "and upsert the whole document, with no lock or version check between the read and the "
-        "write, so concurrent patches of different fields overwrite each other"
-    ),
-)
 def test_patches_of_different_fields_of_one_model_all_land(pg_api: Api) -> None:
     lost: list[Any] = []
     for round_no in range(ROUNDS):
