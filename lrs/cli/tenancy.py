@@ -197,21 +197,25 @@ def client_regenerate(args: argparse.Namespace) -> int:
 
 def client_disable(args: argparse.Namespace) -> int:
     """Disable a client."""
-    settings = load_settings()
-    with postgres_store(settings) as store:
-        client = set_client_enabled(store, args.id, False)
-    print(f"client  {client.id} ({client.title}, key {client.basic_key}) is disabled")
-    print(_cache_note(settings, "its requests are refused (403)"))
-    return OK
+    return _set_enabled(args.id, enabled=False)
 
 
 def client_enable(args: argparse.Namespace) -> int:
     """Enable a client."""
+    return _set_enabled(args.id, enabled=True)
+
+
+def _set_enabled(client_id: str, *, enabled: bool) -> int:
     settings = load_settings()
     with postgres_store(settings) as store:
-        client = set_client_enabled(store, args.id, True)
-    print(f"client  {client.id} ({client.title}, key {client.basic_key}) is enabled")
-    print(_cache_note(settings, "its requests are accepted again"))
+        client = set_client_enabled(store, client_id, enabled)
+    state, effect = (
+        ("enabled", "its requests are accepted again")
+        if enabled
+        else ("disabled", "its requests are refused (403)")
+    )
+    print(f"client  {client.id} ({client.title}, key {client.basic_key}) is {state}")
+    print(_cache_note(settings, effect))
     return OK
 
 

@@ -106,6 +106,21 @@ def _statement_parameters(names: tuple[str, ...], context: Context) -> list[dict
     return [_parameter(name, description=described.get(name, "")) for name in names]
 
 
+def _head_of(
+    parameters: list[dict[str, Any]],
+    headers: dict[str, Any],
+    *,
+    errors: tuple[int, ...] = (400,),
+) -> Operation:
+    """The HEAD twin of a GET: the same parameters and headers, no body."""
+    return Operation(
+        summary="The headers a GET would answer",
+        parameters=parameters,
+        responses={"200": response("No body", headers=headers)},
+        errors=errors,
+    )
+
+
 def statements(route: Route, context: Context) -> Paths:
     """``/data/xAPI/statements``."""
     get_params = [
@@ -145,12 +160,7 @@ def statements(route: Route, context: Context) -> Paths:
                 },
                 errors=(400, 404),
             ),
-            "HEAD": Operation(
-                summary="The headers a GET would answer",
-                parameters=get_params,
-                responses={"200": response("No body", headers=ok_headers)},
-                errors=(400, 404),
-            ),
+            "HEAD": _head_of(get_params, ok_headers, errors=(400, 404)),
             "PUT": Operation(
                 summary="Store one statement with the given id",
                 description="204 also when an identical statement is stored already; 409 "
@@ -252,12 +262,7 @@ def documents(route: Route, context: Context) -> Paths:
                 responses={"200": get_ok},
                 errors=(400, 404),
             ),
-            "HEAD": Operation(
-                summary="The headers a GET would answer",
-                parameters=get_params,
-                responses={"200": response("No body", headers=_VERSION_OUT)},
-                errors=(400, 404),
-            ),
+            "HEAD": _head_of(get_params, _VERSION_OUT, errors=(400, 404)),
             "PUT": Operation(
                 summary=f"Store or replace a {what} document",
                 description=overwrite_rule.strip(),
@@ -299,11 +304,7 @@ def activities(route: Route, context: Context) -> Paths:
                 parameters=params,
                 responses={"200": json_response("The Activity", ref("Activity"), _VERSION_OUT)},
             ),
-            "HEAD": Operation(
-                summary="The headers a GET would answer",
-                parameters=params,
-                responses={"200": response("No body", headers=_VERSION_OUT)},
-            ),
+            "HEAD": _head_of(params, _VERSION_OUT),
         }
     }
 
@@ -321,11 +322,7 @@ def agents(route: Route, context: Context) -> Paths:
                 parameters=params,
                 responses={"200": json_response("The Person", ref("Person"), _VERSION_OUT)},
             ),
-            "HEAD": Operation(
-                summary="The headers a GET would answer",
-                parameters=params,
-                responses={"200": response("No body", headers=_VERSION_OUT)},
-            ),
+            "HEAD": _head_of(params, _VERSION_OUT),
         }
     }
 
