@@ -16,6 +16,7 @@ from typing import Any
 
 from lrs.core.settings import Settings
 from lrs.http.observe import multiprocess
+from lrs.ops import gunicorn_errors
 
 _settings = Settings.from_env()
 
@@ -43,6 +44,9 @@ limit_request_line = 0
 # a header nginx lets through is not refused here with gunicorn's HTML 400.
 limit_request_field_size = _settings.max_url_bytes + 8192
 proc_name = "lrs"
+# What gunicorn refuses itself (headers over the limits above, a malformed request line) is
+# answered in JSON like every other error, not with gunicorn's HTML page.
+gunicorn_errors.install()
 
 
 def post_worker_init(worker: object) -> None:

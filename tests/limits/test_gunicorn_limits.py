@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,16 +151,35 @@ def test_a_chunked_body_is_read_and_limited(base_url: str) -> None:
 
 def test_headers_up_to_the_url_limit_reach_the_application(base_url: str) -> None:
     """A header may repeat the URL (Referer): up to LRS_MAX_URL_BYTES + 8 KB it reaches lrs.
-    Above that, or with more than 100 headers, gunicorn itself answers 431 (an HTML page; behind
-    the nginx site nginx answers first, in JSON): documented, and pinned here."""
+    Above that, or with more than 100 headers, gunicorn itself answers 431, in JSON like every
+    other error (lrs.ops.gunicorn_errors), not with its HTML page."""
     status, _, body = send(
         base_url, "GET", "/data/xAPI/about", headers={"Referer": "x" * URL_LIMIT}
     )
     assert status == 200, body[:300]
-    status, _, _ = send(
+    status, headers, body = send(
         base_url, "GET", "/data/xAPI/about", headers={"Referer": "x" * (URL_LIMIT + 8192 + 1)}
     )
     assert status == 431
+    assert headers["content-type"] == "application/json"
+    assert "request headers" in orjson.loads(body)["message"]
     many = {f"X-Header-{n}": "v" for n in range(101)}
-    status, _, _ = send(base_url, "GET", "/data/xAPI/about", headers=many)
+    status, headers, body = send(base_url, "GET", "/data/xAPI/about", headers=many)
     assert status == 431
+    assert headers["content-type"] == "application/json"
+    assert "100 headers" in orjson.loads(body)["message"]
+
+
+def test_a_malformed_request_gets_gunicorns_refusal_in_json(base_url: str) -> None:
+    """A request gunicorn cannot parse never reaches lrs; its 400 is JSON all the same."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"GET /data/xAPI/about HTTP/9.9\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"Content-Type: application/json" in head
+    message = orjson.loads(body)["message"]
+    assert message.startswith("malformed request") and "<" not in message
