@@ -1,8 +1,14 @@
 """Identifiers: ObjectId-style model ids, client keys and secrets.
 
-Model and statement-record ids are 24 lowercase hex digits laid out like MongoDB's ObjectId
-(4-byte seconds since the epoch, 5 random bytes fixed per process, 3-byte counter), so ids are
-time ordered, Learning Locker compatible, and never reused.
+Model and statement-record ids are 24 lowercase hex digits shaped like MongoDB's ObjectId, so they
+are Learning Locker compatible: 4-byte seconds since the epoch, a 3-byte counter per process, and
+5 random bytes drawn afresh for every id. Ids are time ordered (and, within a process, in creation
+order) and never reused.
+
+MongoDB's own layout puts a random part fixed per process before the counter, so the ids one
+process hands out are neighbours: from one id of its own, a client could list the ids created
+just before and after it for other tenants, and probe them (a ``PUT`` to an id held elsewhere
+cannot create it). With 40 fresh random bits per id, an id can only be known, never guessed.
 """
 
 from __future__ import annotations
@@ -15,18 +21,8 @@ import threading
 import time
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
-_process_random = os.urandom(5)
 _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
 _lock = threading.Lock()
-
-
-def _new_process_random() -> None:
-    """A forked process (a gunicorn worker) must not share its parent's random part."""
-    global _process_random
-    _process_random = os.urandom(5)
-
-
-os.register_at_fork(after_in_child=_new_process_random)
 
 
 def new_object_id(now: float | None = None) -> str:
@@ -34,7 +30,7 @@ def new_object_id(now: float | None = None) -> str:
     seconds = int(time.time() if now is None else now) & 0xFFFFFFFF
     with _lock:
         count = next(_counter) & 0xFFFFFF
-    return (seconds.to_bytes(4, "big") + _process_random + count.to_bytes(3, "big")).hex()
+    return (seconds.to_bytes(4, "big") + count.to_bytes(3, "big") + secrets.token_bytes(5)).hex()
 
 
 def is_object_id(value: object) -> bool:

@@ -208,18 +208,40 @@ def test_alternate_syntax_reads_answer_as_for_ids_that_exist_nowhere(world: Worl
     assert victim.hidden not in theirs.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PUT /api/v2/<model>/<id> with an id another organisation holds answers 404 where an "
-    "id that exists nowhere creates the model (201), so a client learns that the id is taken; "
-    "ObjectIds share their per-process random part and count up, so neighbours are guessable",
-)
-def test_overwriting_another_organisations_id_answers_as_for_a_fresh_id(world: World) -> None:
+def _ids_derivable_from(own_id: str, at_second: str, spread: int) -> set[str]:
+    """Every id a client could derive from one of its own for a given second: the id with its
+    second replaced and a 3-byte counter moved by up to ``spread``, wherever the counter sits
+    (MongoDB puts it last, after a random part fixed per process; lrs puts it right after the
+    second, before a random part drawn per id)."""
+    derived = set()
+    for start in (4, 9):
+        counter = int(own_id[start * 2 : start * 2 + 6], 16)
+        for step in range(-spread, spread + 1):
+            field = f"{(counter + step) % 2**24:06x}"
+            derived.add(at_second + own_id[8 : start * 2] + field + own_id[start * 2 + 6 :])
+    return derived
+
+
+def test_another_organisations_ids_cannot_be_derived_from_ones_own(world: World) -> None:
+    """A PUT to an id another organisation holds answers 404 (it cannot be created there), where
+    a free id is created: ids are global, so PUT tells that a known id is taken, and no more.
+    What keeps that from being a way to find other tenants' models is that ids cannot be
+    guessed: the models created around one's own (here the victim's, created moments before by
+    the same process) are not among the ids derivable from it."""
     attacker, victim = world.a_store, world.b
-    theirs = world.client.simulate_put(
-        f"{API}/persona/{victim.models['persona']}", json={"name": "x"}, headers=attacker.headers
+    created = world.client.simulate_post(
+        f"{API}/persona", json={"name": "mine"}, headers=attacker.headers
     )
+    assert created.status_code == 201, created.text
+    theirs = victim.models["persona"]
+    assert theirs not in _ids_derivable_from(created.json["_id"], theirs[:8], 10_000)
+
+    probe = world.client.simulate_put(
+        f"{API}/persona/{theirs}", json={"name": "x"}, headers=attacker.headers
+    )
+    assert probe.status_code == 404
+    assert victim.hidden not in probe.text
     fresh = world.client.simulate_put(
         f"{API}/persona/{new_object_id()}", json={"name": "x"}, headers=attacker.headers
     )
-    assert theirs.status_code == fresh.status_code
+    assert fresh.status_code == 201
