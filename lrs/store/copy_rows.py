@@ -34,10 +34,11 @@ STATEMENT_COLUMNS = (
     "voiding",
     "ref_target",
     "hash",
-    "terms",
     "queriables",
     "statement",
 )
+#: The ``statement_terms`` columns a term row holds, in order.
+TERM_COLUMNS = ("term_id", "stored", "id")
 #: The ``statement_context_activities`` columns a side row holds, in order.
 CONTEXT_ACTIVITY_COLUMNS = ("lrs_id", "category", "activity_id", "timestamp", "id")
 
@@ -118,7 +119,6 @@ def _statement_row(record: StatementRecord, prefix: bytes, timestamp: str) -> by
             "t" if record.voiding else "f",
             _NULL if ref_target is None else ref_target,
             record.hash,
-            escape(array_literal(record.terms)),
             "",
         )
     )
@@ -154,3 +154,13 @@ def statement_copy_text(records: Sequence[StatementRecord]) -> tuple[bytes, byte
                 side.append(b"\t".join((lrs_id, category.encode(), escape(activity_id).encode())))
                 side.append(tail)
     return b"".join(rows), b"".join(side)
+
+
+def term_copy_text(records: Sequence[StatementRecord], term_ids: dict[str, int]) -> bytes:
+    """The COPY text of ``records``' ``statement_terms`` rows (``TERM_COLUMNS``): one per
+    distinct term of each record, ``term_ids`` giving each term's id in the records' store."""
+    rows: list[str] = []
+    for record in records:
+        tail = f"\t{_instant(record.stored)}\t{record.id}\n"
+        rows.extend(f"{term_ids[term]}{tail}" for term in dict.fromkeys(record.terms))
+    return "".join(rows).encode()

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,13 @@ from lrs.store.copy_rows import (
 )
 from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
+from lrs.store.pg_terms import (
+    add_terms,
+    delete_terms,
+    term_listing_query,
+    walk_counts_query,
+    write_terms,
+)
 from lrs.store.schema import (
     activity_definitions,
     documents,
@@ -336,15 +344,15 @@ class PostgresStore:
                     .values(voided=True),
                     [{"b_statement_id": statement_id} for statement_id in plan.void_ids],
                 )
+            by_statement_id = {r.statement_id: r for r in touched}
             for statement_id, queriables in plan.requeried:
                 conn.execute(
                     statements.update()
                     .where(statements.c.lrs_id == lrs_id, statements.c.statement_id == statement_id)
-                    .values(
-                        terms=list(record_terms(queriables)),
-                        queriables=queriables_json(queriables),
-                    )
+                    .values(queriables=queriables_json(queriables))
                 )
+                requeried = replace(by_statement_id[statement_id], queriables=queriables)
+                add_terms(conn, _driver(conn), requeried)
             if plan.definitions:
                 self._merge_definitions(conn, lrs_id, plan.definitions)
             if attachments:
@@ -422,9 +430,23 @@ class PostgresStore:
                     statements.c.id,
                     statements.c.timestamp,
                     statements.c.statement,
+                    statements.c.stored,
+                    statements.c.queriables,
                 )
             ).all()
-            side_keys = [key for row in rows for key in statement_context_rows(*row)]
+            delete_terms(
+                conn,
+                (
+                    (
+                        row.lrs_id,
+                        row.stored,
+                        row.id,
+                        record_terms(_queriables_from_json(row.queriables)),
+                    )
+                    for row in rows
+                ),
+            )
+            side_keys = [key for row in rows for key in statement_context_rows(*row[:4])]
             if side_keys:
                 side = statement_context_activities
                 conn.execute(
@@ -467,13 +489,23 @@ class PostgresStore:
         if query.limit <= 0:
             return []
         with self._connect() as conn:
-            rows = conn.execute(statement_listing_query(query))
+            rows = conn.execute(statement_listing_query(query, self._walked_term(conn, query)))
             return [
                 ListedStatement(
                     id=row.id, stored=row.stored.astimezone(UTC), statement=row.statement
                 )
                 for row in rows
             ]
+
+    @staticmethod
+    def _walked_term(conn: sa.Connection, query: StatementQuery) -> str | None:
+        """The term a filtered listing walks: its only one, or the rarest of several (counted
+        up to a cap, so choosing never costs more than a short index range per term)."""
+        wanted = query.filter.terms()
+        if len(wanted) <= 1:
+            return wanted[0] if wanted else None
+        counts = conn.execute(walk_counts_query(query.lrs_id, wanted)).one()
+        return min(zip(counts, wanted, strict=True))[1]
 
     def get_attachments(self, lrs_id: str, hashes: Iterable[str]) -> dict[str, AttachmentContent]:
         """The stored attachments among these hashes."""
@@ -563,8 +595,8 @@ class PostgresStore:
         with self._transaction() as conn:
             conn.execute(
                 sa.text(
-                    "TRUNCATE models, statements, statement_context_activities, "
-                    "statement_attachments, activity_definitions, documents"
+                    "TRUNCATE models, statements, statement_context_activities, statement_terms, "
+                    "statement_term_ids, statement_attachments, activity_definitions, documents"
                 )
             )
             if tenant is not None:
@@ -611,6 +643,7 @@ class PostgresStore:
                 if side_rows:
                     with cursor.copy(_COPY_CONTEXT_ACTIVITIES) as copy:
                         copy.write(side_rows)
+            write_terms(dbapi, records[0].lrs_id, records)
         except psycopg.errors.UniqueViolation as error:
             raise _Retryable() from error
 
@@ -723,19 +756,21 @@ class PostgresStore:
             yield conn
 
 
-def statement_listing_query(query: StatementQuery) -> sa.Select[Any]:
+def statement_listing_query(query: StatementQuery, walk: str | None = None) -> sa.Select[Any]:
     """The SQL of an xAPI statement listing (``find_statements``), ``query.limit`` rows.
 
     Unfiltered, it reads ``statements_stored`` in ``stored`` order, and PostgreSQL sorts each run
-    of one ``stored`` instant (a batch) by id; filtered, the ``terms`` GIN index finds the rows.
+    of one ``stored`` instant (a batch) by id. Filtered, it walks the term rows of ``walk`` (one
+    of the filter's terms; the first when not given) in the same order (``lrs.store.pg_terms``).
     """
+    wanted = query.filter.terms()
+    if wanted:
+        walk = walk if walk is not None else wanted[0]
+        return term_listing_query(query, walk, [term for term in wanted if term != walk])
     conditions: list[sa.ColumnElement[bool]] = [
         statements.c.lrs_id == query.lrs_id,
         sa.not_(statements.c.voided),
     ]
-    wanted = query.filter.terms()
-    if wanted:
-        conditions.append(statements.c.terms.contains(list(wanted)))
     if query.since is not None:
         conditions.append(statements.c.stored > query.since)
     if query.until is not None:
@@ -746,16 +781,23 @@ def statement_listing_query(query: StatementQuery) -> sa.Select[Any]:
     if query.after is not None:
         after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
         conditions.append(position > after if query.ascending else position < after)
-    if query.ascending:
-        order = [statements.c.stored.asc(), statements.c.id.asc()]
-    else:
-        order = [statements.c.stored.desc(), statements.c.id.desc()]
-    return (
+    # The rows come from ``statements_stored`` in ``stored`` order, with every row tied with
+    # the last one (the rest of its batch); only those are sorted by id. Asked for both keys
+    # at once, PostgreSQL without statistics expected a ``since``/``until`` window to be a few
+    # rows and sorted all of it.
+    stored_order = statements.c.stored.asc() if query.ascending else statements.c.stored.desc()
+    page = (
         sa.select(statements.c.id, statements.c.stored, statements.c.statement)
         .where(*conditions)
-        .order_by(*order)
-        .limit(query.limit)
+        .order_by(stored_order)
+        .fetch(query.limit, with_ties=True)
+        .subquery("page")
     )
+    if query.ascending:
+        order = [page.c.stored.asc(), page.c.id.asc()]
+    else:
+        order = [page.c.stored.desc(), page.c.id.desc()]
+    return sa.select(page.c.id, page.c.stored, page.c.statement).order_by(*order).limit(query.limit)
 
 
 # The batch's definitions (a JSON object by activity id) merged into the stored ones. The first

@@ -7,7 +7,7 @@ queries are written against (and ``migrations/env.py``'s ``target_metadata`` for
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -31,9 +31,9 @@ models = sa.Table(
     ),
 )
 
-# Statements: the xAPI statement as stored (``statement``), the instants and flags every listing
-# filters on, and ``terms`` (see ``lrs.statements.record``) under one GIN index. ``queriables``
-# keeps Learning Locker's lookup arrays and typed fields to rebuild the record.
+# Statements: the xAPI statement as stored (``statement``) and the instants and flags every listing
+# filters on. ``queriables`` keeps Learning Locker's lookup arrays and typed fields to rebuild the
+# record; the lookup terms derived from them live in ``statement_terms``.
 statements = sa.Table(
     "statements",
     metadata,
@@ -48,7 +48,6 @@ statements = sa.Table(
     sa.Column("voiding", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("ref_target", UUID(as_uuid=False), nullable=True),
     sa.Column("hash", sa.Text, nullable=False),
-    sa.Column("terms", ARRAY(sa.Text), nullable=False),
     sa.Column("queriables", JSONB, nullable=False),
     sa.Column("statement", JSONB, nullable=False),
     # Generated from ``statement`` (migration 0005) for the common Connection filters.
@@ -64,13 +63,32 @@ statements = sa.Table(
         )
     ),
     sa.UniqueConstraint("lrs_id", "statement_id", name="statements_lrs_statement_id"),
-    sa.Index("statements_terms", "terms", postgresql_using="gin"),
     sa.Index(
         "statements_ref_target",
         "lrs_id",
         "ref_target",
         postgresql_where=sa.text("ref_target IS NOT NULL"),
     ),
+)
+
+# Each (store, lookup term) once, with the bigint ``statement_terms`` rows use for it (migration
+# 0011). Terms are ``lrs.statements.record.record_terms`` strings such as ``verb:<iri>``.
+statement_term_ids = sa.Table(
+    "statement_term_ids",
+    metadata,
+    sa.Column("lrs_id", sa.Text(collation="C"), primary_key=True),
+    sa.Column("term", sa.Text(collation="C"), primary_key=True),
+    sa.Column("term_id", sa.BigInteger, sa.Identity(always=True), nullable=False),
+)
+
+# One row per (lookup term, statement), ordered as xAPI lists statements (``stored``, then the
+# record id): a filtered page walks one term's rows in order and stops after the page.
+statement_terms = sa.Table(
+    "statement_terms",
+    metadata,
+    sa.Column("term_id", sa.BigInteger, primary_key=True),
+    sa.Column("stored", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("id", sa.Text(collation="C"), primary_key=True),
 )
 
 # One row per (statement, contextActivities category, activity id): the index behind ordered
