@@ -108,14 +108,13 @@ def cases(dataset: Dataset) -> list[Case]:
                 registrations,
             )
         )
-    ordered = sorted(counts.timestamps)
-    low, high = ordered[len(ordered) // 4], ordered[len(ordered) * 3 // 4]
+    low, high, between = counts.timestamp_range(0.25, 0.75)
     if low < high:
         found.append(
             Case(
                 "timestamp range",
                 {"timestamp": {"$gte": {"$dte": low}, "$lt": {"$dte": high}}},
-                sum(1 for t in ordered if low <= t < high),
+                between,
             )
         )
     found.append(
@@ -139,7 +138,7 @@ def run(options: Options, work_dir: Path, shared: LoadedStores) -> list[StoreRep
                     f"the {count:,} statements loaded by the {loaded.loaded_by} section, "
                     "reused (same server, same database)"
                 )
-                kept = ("data", "server", "statements table")
+                kept = ("data", "server", "PostgreSQL settings", "statement tables")
                 report.facts.update({k: v for k, v in loaded.facts.items() if k in kept})
             else:
                 report.facts.update(loaded.facts)

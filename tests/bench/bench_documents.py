@@ -158,7 +158,9 @@ def run(options: Options, work_dir: Path, shared: LoadedStores) -> list[StoreRep
         reports.append(report)
         report.facts["machine"] = machine_fact()
         try:
-            with serving(store, work_dir, options.workers, options.threads) as served:
+            with serving(
+                store, work_dir, options.workers, options.threads, options.pg_settings
+            ) as served:
                 report.facts["server"] = served.describe()
                 with served.explaining_errors():
                     _bench_store(options, served, report, documents)

@@ -73,7 +73,7 @@ def run(options: Options, work_dir: Path, shared: LoadedStores) -> list[StoreRep
     report = StoreReport(store="postgres", title=f"PostgreSQL, {count:,} statements")
     report.facts["machine"] = machine_fact()
     try:
-        with throwaway_database("lrs_bench_import") as database:
+        with throwaway_database("lrs_bench_import", options.pg_settings) as database:
             _bench(options, report, database, work_dir)
     except (BenchError, RuntimeError, OSError, psycopg.Error) as error:
         report.error = f"{type(error).__name__}: {error}"
@@ -142,8 +142,8 @@ def _write_statements(path: Path, count: int, seed: int) -> None:
         chunk = 0
         while written < count:
             size = min(GENERATE_CHUNK, count - written)
-            dataset = generate(size, batch_size=size, seed=seed * 1000 + chunk)
-            for body in dataset.bodies:
+            bodies, _ = generate(size, batch_size=size, seed=seed * 1000 + chunk)
+            for body in bodies:
                 for statement in orjson.loads(body):
                     out.write(orjson.dumps(statement) + b"\n")
             written += size

@@ -13,14 +13,18 @@ The shape of the data (per ``count`` statements, from one seed):
 * timestamps spread over the year before ``now``.
 
 Every statement has an id, so a retried batch stores nothing twice. While generating we count
-each value, so the queries know exactly how many statements each filter must match.
+each value, so the queries know exactly how many statements each filter must match; the bodies
+are produced one batch at a time (``StatementBatches``) and need not be kept.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 import uuid
+from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -97,17 +101,40 @@ def programme_id(index: int) -> str:
     return f"http://example.com/xapi/programmes/p{index:02d}"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def timestamp_text(milliseconds: int) -> str:
+    """A timestamp as the generator sends it, from its milliseconds since the epoch."""
+    moment = _EPOCH + milliseconds * _MILLISECOND
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 @dataclass
 class Counts:
-    """How many statements carry each value (the exact answers for the filters)."""
+    """How many statements carry each value (the exact answers for the filters).
+
+    Counted while generating, so the answers never need the statements themselves: at a million
+    statements everything here is a few thousand counters and 8 MB of timestamps.
+    """
 
     verbs: Counter[str] = field(default_factory=Counter)
     actors: Counter[str] = field(default_factory=Counter)
     activities: Counter[str] = field(default_factory=Counter)
     parents: Counter[str] = field(default_factory=Counter)
     registrations: Counter[str] = field(default_factory=Counter)
-    # as sent: all in one format, so they sort and compare as strings in time order
-    timestamps: list[str] = field(default_factory=list)
+    # milliseconds since the epoch, the precision they are sent with (``timestamp_text``)
+    timestamps: array[int] = field(default_factory=lambda: array("q"))
+
+    def timestamp_range(self, low: float, high: float) -> tuple[str, str, int]:
+        """The timestamps at the ``low`` and ``high`` fractions of the sorted timestamps, as
+        sent, and how many statements have ``low <= timestamp < high``."""
+        ordered = sorted(self.timestamps)
+        first = ordered[int(len(ordered) * low)]
+        last = ordered[min(int(len(ordered) * high), len(ordered) - 1)]
+        between = bisect.bisect_left(ordered, last) - bisect.bisect_left(ordered, first)
+        return timestamp_text(first), timestamp_text(last), between
 
 
 @dataclass(frozen=True)
@@ -124,24 +151,14 @@ class Sample:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Request bodies (JSON arrays of ``batch_size`` statements) and what they hold."""
+    """What a generated data set holds (its bodies went to the load, never all in memory)."""
 
-    bodies: list[bytes]
     statements: int
     batch_size: int
+    batches: int
+    body_bytes: int  # total size of the request bodies
     counts: Counts
     sample: Sample
-
-    @property
-    def batch_sizes(self) -> list[int]:
-        """How many statements each body holds (the last batch may be smaller)."""
-        full, rest = divmod(self.statements, self.batch_size)
-        return [self.batch_size] * full + ([rest] if rest else [])
-
-    @property
-    def body_bytes(self) -> int:
-        """Total size of the request bodies."""
-        return sum(len(body) for body in self.bodies)
 
 
 def _zipf_weights(n: int, exponent: float) -> list[float]:
@@ -215,10 +232,9 @@ class _Generator:
             statement["result"] = result
 
         moment = self.now - timedelta(seconds=rng.uniform(0, 365 * 24 * 3600))
-        statement["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.") + (
-            f"{moment.microsecond // 1000:03d}Z"
-        )
-        counts.timestamps.append(statement["timestamp"])
+        milliseconds = (moment - _EPOCH) // _MILLISECOND
+        statement["timestamp"] = timestamp_text(milliseconds)
+        counts.timestamps.append(milliseconds)
         return statement
 
 
@@ -238,28 +254,70 @@ def _spread(counter: Counter[str], how_many: int, rng: random.Random) -> list[tu
     return [(value, counter[value]) for value in chosen]
 
 
-def generate(count: int, batch_size: int = 100, seed: int = 1, per_kind: int = 20) -> Dataset:
-    """``count`` statements as JSON batch bodies, with counts and a sample to query by."""
-    if count <= 0 or batch_size <= 0:
-        raise ValueError("count and batch_size must be positive")
-    generator = _Generator(seed, datetime.now(UTC))
-    bodies: list[bytes] = []
-    remaining = count
-    while remaining > 0:
-        size = min(batch_size, remaining)
-        bodies.append(orjson.dumps([generator.statement() for _ in range(size)]))
-        remaining -= size
-    counts = generator.counts
-    verbs = counts.verbs.most_common()
-    pick = random.Random(seed + 1)
-    sample = Sample(
-        common_verb=verbs[0],
-        rare_verb=verbs[-1],
-        actors=_spread(counts.actors, per_kind, pick),
-        activities=_spread(counts.activities, per_kind, pick),
-        parents=_spread(counts.parents, per_kind // 2, pick),
-        registrations=_spread(counts.registrations, per_kind, pick),
-    )
-    return Dataset(
-        bodies=bodies, statements=count, batch_size=batch_size, counts=counts, sample=sample
-    )
+class StatementBatches:
+    """``count`` statements as JSON batch bodies, generated one batch at a time.
+
+    Iterate once to get the bodies (arrays of ``batch_size`` statements, the last one maybe
+    smaller); ``dataset()`` then gives the counts and a sample to query by. Only the counts are
+    kept, so a million statements (about 670 MB of JSON) never sit in memory at once. The
+    statements are the same, one by one, as a single random stream from ``seed`` gives them,
+    whatever is done with the bodies.
+    """
+
+    def __init__(self, count: int, batch_size: int = 100, seed: int = 1, per_kind: int = 20):
+        if count <= 0 or batch_size <= 0:
+            raise ValueError("count and batch_size must be positive")
+        self.count = count
+        self.batch_size = batch_size
+        self.seed = seed
+        self.per_kind = per_kind
+        self._generator = _Generator(seed, datetime.now(UTC))
+        self._batches = 0
+        self._body_bytes = 0
+        self._started = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._started:
+            raise RuntimeError("a StatementBatches can be iterated only once")
+        self._started = True
+        remaining = self.count
+        while remaining > 0:
+            size = min(self.batch_size, remaining)
+            body = orjson.dumps([self._generator.statement() for _ in range(size)])
+            self._batches += 1
+            self._body_bytes += len(body)
+            remaining -= size
+            yield body
+
+    def dataset(self) -> Dataset:
+        """What the bodies held; only once every body was generated."""
+        counts = self._generator.counts
+        if len(counts.timestamps) != self.count:
+            raise RuntimeError("dataset() before every batch was generated")
+        verbs = counts.verbs.most_common()
+        pick = random.Random(self.seed + 1)
+        sample = Sample(
+            common_verb=verbs[0],
+            rare_verb=verbs[-1],
+            actors=_spread(counts.actors, self.per_kind, pick),
+            activities=_spread(counts.activities, self.per_kind, pick),
+            parents=_spread(counts.parents, self.per_kind // 2, pick),
+            registrations=_spread(counts.registrations, self.per_kind, pick),
+        )
+        return Dataset(
+            statements=self.count,
+            batch_size=self.batch_size,
+            batches=self._batches,
+            body_bytes=self._body_bytes,
+            counts=counts,
+            sample=sample,
+        )
+
+
+def generate(
+    count: int, batch_size: int = 100, seed: int = 1, per_kind: int = 20
+) -> tuple[list[bytes], Dataset]:
+    """Every body in memory, and the data set: for small counts (see ``StatementBatches``)."""
+    batches = StatementBatches(count, batch_size, seed, per_kind)
+    bodies = list(batches)
+    return bodies, batches.dataset()

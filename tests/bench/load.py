@@ -1,25 +1,32 @@
 """The load phase: batched POSTs from several client processes at once.
 
-The request bodies are built before the clock starts (``tests.bench.data``); the client processes
-are forked with them, connect, and wait at a barrier; the clock runs from the barrier to the last
-client's last response. Each client stops at its first error or at the deadline.
+The request bodies are built before the clock starts (``tests.bench.data``) into one spool file
+per client (``tests.bench.spool``); the client processes are forked, connect, and wait at a
+barrier; the clock runs from the barrier to the last client's last response. Each client reads
+its file one batch at a time, so memory does not grow with the number of statements, and notes
+when each batch was acknowledged (the write rate by tenth of the load comes from those times).
+Each client stops at its first error or at the deadline.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import multiprocessing.synchronize
 import queue
 import threading
 import time
 import traceback
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from tests.bench.client import STATEMENTS, BenchError, Credentials, XapiClient
+from tests.bench.spool import read_batches
 
 
 @dataclass
@@ -30,6 +37,9 @@ class ClientResult:
     statements: int = 0
     batches: int = 0
     latencies: list[float] = field(default_factory=list)
+    # time.monotonic() when each batch's 200 was read, and the batch's statements
+    acked_at: array[float] = field(default_factory=lambda: array("d"))
+    acked_sizes: array[int] = field(default_factory=lambda: array("I"))
     finished: float = 0.0  # time.monotonic() (system-wide on Linux) after the last response
     reconnects: int = 0
     retried: int = 0  # 503 responses whose batch was sent again
@@ -51,25 +61,54 @@ class LoadResult:
     reconnects: int
     retried: int
     client_cpu_seconds: float
+    started: float  # time.monotonic() when the clock started
+    acks: list[tuple[float, int]]  # (time.monotonic(), statements) of every batch, in time order
 
     @property
     def statements_per_second(self) -> float:
         """Statements stored per second of wall time."""
         return self.statements / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def last_ack(self) -> float:
+        """time.monotonic() when the last batch was acknowledged."""
+        return self.acks[-1][0] if self.acks else self.started
+
+    def rates_by_part(self, parts: int = 10) -> list[float]:
+        """Statements/s of each ``parts``-th of the statements, in the order acknowledged.
+
+        Part k ends with the batch that acknowledged statement ``k * total / parts`` (counting
+        in acknowledgement order) and starts where part k-1 ended (part 1 at the clock's start).
+        """
+        total = sum(size for _, size in self.acks)
+        rates: list[float] = []
+        if not total:
+            return rates
+        done, previous_time, previous_done = 0, self.started, 0
+        part = 1
+        for moment, size in self.acks:
+            done += size
+            while part <= parts and done >= total * part / parts:
+                seconds = moment - previous_time
+                statements = done - previous_done
+                # nan: a batch that spans several parts leaves the later ones without a rate
+                rates.append(statements / seconds if statements and seconds > 0 else math.nan)
+                previous_time, previous_done = moment, done
+                part += 1
+        return rates
+
 
 def _client_main(
     index: int,
     credentials: Credentials,
-    bodies: list[bytes],
-    batch_sizes: list[int],
+    spool: Path,
     barrier: multiprocessing.synchronize.Barrier,
     stop: multiprocessing.synchronize.Event,
     results: Any,
     max_seconds: float,
     retry_busy: int,
 ) -> None:
-    """One client process: connect, wait for the start, POST every body in turn.
+    """One client process: connect, wait for the start, POST every batch of its spool in turn.
 
     A 503 (the server's "database unavailable": a deadlock, a time-out) is sent again up to
     ``retry_busy`` times; the batch's latency then spans every attempt. Statements carry ids,
@@ -81,7 +120,7 @@ def _client_main(
         barrier.wait(timeout=120)
         cpu_started = time.process_time()
         deadline = time.monotonic() + max_seconds
-        for body, size in zip(bodies, batch_sizes, strict=True):
+        for size, body in read_batches(spool):
             if stop.is_set():
                 raise BenchError(f"load client {index}: stopped after another client's error")
             started = time.perf_counter()
@@ -93,6 +132,7 @@ def _client_main(
                 time.sleep(0.01 * (attempt + 1))
                 response = client.post_json(STATEMENTS, body)
             result.latencies.append(time.perf_counter() - started)
+            acked = time.monotonic()
             if response.status != 200:
                 raise BenchError(f"POST {STATEMENTS}: {response.status} {response.body[:500]!r}")
             ids = orjson.loads(response.body)
@@ -100,6 +140,8 @@ def _client_main(
                 raise BenchError(f"POST {STATEMENTS}: expected {size} ids, got {ids!r:.200}")
             result.statements += size
             result.batches += 1
+            result.acked_at.append(acked)
+            result.acked_sizes.append(size)
             if time.monotonic() > deadline:
                 raise BenchError(f"load client {index}: not done after {max_seconds:.0f} s")
         result.finished = time.monotonic()
@@ -118,14 +160,13 @@ def _client_main(
 
 def run_load(
     credentials: Credentials,
-    bodies: list[bytes],
-    batch_sizes: list[int],
-    clients: int = 4,
+    spools: list[Path],
     max_seconds: float = 1800.0,
     retry_busy: int = 0,
 ) -> LoadResult:
-    """POST ``bodies`` from ``clients`` processes (round-robin split) and time the whole phase."""
-    context = multiprocessing.get_context("fork")  # the children inherit the bodies, unpickled
+    """POST every batch of ``spools`` (one client process per file) and time the whole phase."""
+    clients = len(spools)
+    context = multiprocessing.get_context("fork")
     barrier = context.Barrier(clients + 1)
     stop = context.Event()
     results = context.Queue()
@@ -135,8 +176,7 @@ def run_load(
             args=(
                 index,
                 credentials,
-                bodies[index::clients],
-                batch_sizes[index::clients],
+                spools[index],
                 barrier,
                 stop,
                 results,
@@ -194,4 +234,10 @@ def run_load(
         reconnects=sum(r.reconnects for r in collected),
         retried=sum(r.retried for r in collected),
         client_cpu_seconds=sum(r.cpu_seconds for r in collected),
+        started=started,
+        acks=sorted(
+            (moment, size)
+            for r in collected
+            for moment, size in zip(r.acked_at, r.acked_sizes, strict=True)
+        ),
     )

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tests.bench.pg_settings import PgSettings
+
 STORES = ("postgres", "memory")
 MATRICES = ("full", "required")  # connection: every filter x every sort, or the issue's minimum
 _STARTED = time.monotonic()
@@ -29,6 +31,8 @@ class Options:
     batch_size: int
     query_requests: int
     warmup: int
+    fresh_requests: int  # timed requests per query type right after the load (PostgreSQL)
+    fresh_warmup: int
     seed: int
     analyze: bool
     max_seconds: float  # bound of each phase (load, each query type)
@@ -36,6 +40,7 @@ class Options:
     documents: int  # state documents written and read (documents section)
     profiles: int  # activity profiles merged into (documents section)
     connection_matrix: str  # "full" or "required" (connection section)
+    pg_settings: PgSettings  # the throwaway PostgreSQL's settings profile
 
     def to_json(self) -> dict[str, Any]:
         """For the results file."""
@@ -88,6 +93,13 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
     add("--batch-size", "BENCH_BATCH_SIZE", 100, "statements per POST")
     add("--query-requests", "BENCH_QUERY_REQUESTS", 200, "timed requests per query type")
     add("--warmup", "BENCH_WARMUP", 20, "untimed requests per query type first")
+    add(
+        "--fresh-requests",
+        "BENCH_FRESH_REQUESTS",
+        50,
+        "timed requests per query type right after the load, before VACUUM ANALYZE (0: none)",
+    )
+    add("--fresh-warmup", "BENCH_FRESH_WARMUP", 5, "untimed requests per type of those first")
     add("--seed", "BENCH_SEED", 1, "data generator seed")
     add("--documents", "BENCH_DOCUMENTS", 3_000, "state documents PUT and read (documents)")
     add("--profiles", "BENCH_PROFILES", 300, "activity profiles merged into (documents)")
@@ -98,6 +110,12 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
         help="connection: no filter with every sort and each filter with timestamp desc only "
         "(required), or every filter with every sort (full) (env BENCH_CONNECTION_MATRIX; "
         "required)",
+    )
+    parser.add_argument(
+        "--pg-settings",
+        default=os.environ.get("BENCH_PG_SETTINGS") or "default",
+        help="the throwaway PostgreSQL's settings: default, recommended, optionally with "
+        "durable (e.g. recommended,durable) (env BENCH_PG_SETTINGS; default)",
     )
     add("--max-seconds", "BENCH_MAX_SECONDS", 1800, "time bound of each phase")
     add(
@@ -126,8 +144,12 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.connection_matrix not in MATRICES:  # a default from the environment is unchecked
         parser.error(f"--connection-matrix must be one of {', '.join(MATRICES)}")
-    if args.warmup < 0 or args.retry_busy < 0:
-        parser.error("--warmup and --retry-busy must not be negative")
+    if min(args.warmup, args.retry_busy, args.fresh_requests, args.fresh_warmup) < 0:
+        parser.error("--warmup, --fresh-*, --retry-busy must not be negative")
+    try:
+        pg_settings = PgSettings.parse(args.pg_settings)
+    except ValueError as error:
+        parser.error(f"--pg-settings: {error}")
     return Options(
         sections=args.sections,
         stores=args.stores,
@@ -139,6 +161,8 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
         batch_size=args.batch_size,
         query_requests=args.query_requests,
         warmup=args.warmup,
+        fresh_requests=args.fresh_requests,
+        fresh_warmup=args.fresh_warmup,
         seed=args.seed,
         analyze=args.analyze,
         max_seconds=float(args.max_seconds),
@@ -146,6 +170,7 @@ def parse_options(argv: Sequence[str] | None, sections: Sequence[str]) -> Option
         documents=args.documents,
         profiles=args.profiles,
         connection_matrix=args.connection_matrix,
+        pg_settings=pg_settings,
     )
 
 

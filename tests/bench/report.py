@@ -3,7 +3,8 @@
 A section (statements, documents, connection) produces ``Figure`` rows per store;
 ``print_section`` prints them as one table per store with PASS/MISS against each target (and each
 extra ``Check``, e.g. page 1,000 against page 1), and ``write_json`` saves them under
-``bench-results/``. A MISS is reported, never raised.
+``bench-results/``. A MISS is reported, never raised. Figures measured in two read phases (right
+after a load, then after VACUUM ANALYZE) go in a second table with both phases side by side.
 """
 
 from __future__ import annotations
@@ -55,12 +56,19 @@ class Target:
         """``>= 5,000 st/s (aim 10,000)`` or ``p95 <= 20 ms``."""
         label = "" if self.on == "value" else f"{self.on} "
         if self.minimum is not None:
-            text = f"{label}>= {self.minimum:,.0f} {self.unit}"
+            text = f"{label}>= {_bound(self.minimum)} {self.unit}"
         else:
-            text = f"{label}<= {self.maximum:,.0f} {self.unit}"
+            text = f"{label}<= {_bound(self.maximum)} {self.unit}"
         if self.aim is not None:
-            text += f" (aim {self.aim:,.0f})"
+            text += f" (aim {_bound(self.aim)})"
         return text.strip()
+
+
+def _bound(value: float | None) -> str:
+    """``5,000`` or ``0.8``."""
+    if value is None:
+        return "?"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,27 @@ class Figure:
     server_cpu_ms: float | None = None
     database_cpu_ms: float | None = None
     checks: list[Check] = field(default_factory=list)
+    digits: int = 0  # decimals of ``value`` as printed
+    # latencies of the same requests right after the load, before VACUUM ANALYZE (judged by the
+    # same target); None: measured in one phase only
+    fresh_latencies_ms: list[float] | None = field(default=None, repr=False)
+
+    @property
+    def fresh_p50_ms(self) -> float | None:
+        """Median latency of the fresh phase."""
+        return percentile(self.fresh_latencies_ms, 0.50) if self.fresh_latencies_ms else None
+
+    @property
+    def fresh_p95_ms(self) -> float | None:
+        """95th percentile latency of the fresh phase."""
+        return percentile(self.fresh_latencies_ms, 0.95) if self.fresh_latencies_ms else None
+
+    @property
+    def fresh_verdict(self) -> str:
+        """PASS or MISS of the fresh phase's p95 against the target; empty without either."""
+        if self.target is None or self.target.on != "p95" or self.fresh_p95_ms is None:
+            return ""
+        return "PASS" if self.target.passes(self.fresh_p95_ms) else "MISS"
 
     @property
     def p50_ms(self) -> float | None:
@@ -118,8 +147,9 @@ class Figure:
 
     @property
     def verdicts(self) -> list[str]:
-        """The target's verdict (when there is one), then each check's."""
-        return [v for v in (self.verdict,) if v] + [check.verdict for check in self.checks]
+        """The fresh phase's verdict and the target's (when there are), then each check's."""
+        judged = (self.fresh_verdict, self.verdict)
+        return [v for v in judged if v] + [check.verdict for check in self.checks]
 
     @property
     def targets_text(self) -> str:
@@ -137,6 +167,11 @@ class Figure:
             "p50_ms": self.p50_ms,
             "p95_ms": self.p95_ms,
             "max_ms": max(self.latencies_ms) if self.latencies_ms else None,
+            "fresh_requests": len(self.fresh_latencies_ms or ()),
+            "fresh_p50_ms": self.fresh_p50_ms,
+            "fresh_p95_ms": self.fresh_p95_ms,
+            "fresh_max_ms": max(self.fresh_latencies_ms) if self.fresh_latencies_ms else None,
+            "fresh_verdict": self.fresh_verdict or None,
             "target": asdict(self.target) if self.target else None,
             "target_text": self.target.describe() if self.target else None,
             "verdict": self.verdict or None,
@@ -154,8 +189,9 @@ class StoreReport:
     store: str
     title: str
     figures: list[Figure] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)  # a list value prints as a block
     error: str | None = None
+    phases: tuple[str, str] = ("fresh", "analysed")  # column names of the two read phases
 
     def to_json(self) -> dict[str, Any]:
         """For the results file."""
@@ -165,6 +201,7 @@ class StoreReport:
             "facts": self.facts,
             "figures": [figure.to_json() for figure in self.figures],
             "error": self.error,
+            "phases": list(self.phases),
         }
 
 
@@ -175,31 +212,70 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def format_store(report: StoreReport) -> str:
-    """One store's table."""
+    """One store's table (and a second one for figures measured in two read phases)."""
     lines = [f"== {report.title} =="]
     for key, value in report.facts.items():
-        lines.append(f"   {key}: {value}")
-    width = max([46, *(len(figure.name) for figure in report.figures)])
+        if isinstance(value, list):  # a block: one indented line per item
+            lines.append(f"   {key}:")
+            lines += [f"     {item}" for item in value]
+        else:
+            lines.append(f"   {key}: {value}")
+    plain = [figure for figure in report.figures if figure.fresh_latencies_ms is None]
+    phased = [figure for figure in report.figures if figure.fresh_latencies_ms is not None]
+    if plain:
+        lines += _plain_table(plain)
+    if phased:
+        lines += _phased_table(phased, report.phases)
+    if report.error:
+        lines += ["", "   ERROR: " + report.error.replace("\n", "\n          ")]
+    return "\n".join(lines)
+
+
+def _cpu_text(figure: Figure) -> str:
+    if figure.server_cpu_ms is None:
+        return ""
+    text = _number(figure.server_cpu_ms)
+    if figure.database_cpu_ms is not None:
+        text += f"+{_number(figure.database_cpu_ms)}"
+    return text
+
+
+def _plain_table(figures: list[Figure]) -> list[str]:
+    width = max([46, *(len(figure.name) for figure in figures)])
     header = (
         f"   {'figure':<{width}} {'value':>11} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms lrs+pg':>14}  "
         f"{'target':<27} result"
     )
-    lines += ["", header, "   " + "-" * (len(header) - 3)]
-    for figure in report.figures:
-        value = f"{_number(figure.value, 0)} {figure.unit}" if figure.value is not None else ""
-        target = figure.targets_text
-        cpu = ""
-        if figure.server_cpu_ms is not None:
-            cpu = _number(figure.server_cpu_ms)
-            if figure.database_cpu_ms is not None:
-                cpu += f"+{_number(figure.database_cpu_ms)}"
+    lines = ["", header, "   " + "-" * (len(header) - 3)]
+    for figure in figures:
+        value = ""
+        if figure.value is not None:
+            value = f"{_number(figure.value, figure.digits)} {figure.unit}"
         lines.append(
             f"   {figure.name:<{width}} {value:>11} {_number(figure.p50_ms):>7} "
-            f"{_number(figure.p95_ms):>7} {cpu:>14}  {target:<27} {' '.join(figure.verdicts)}"
+            f"{_number(figure.p95_ms):>7} {_cpu_text(figure):>14}  {figure.targets_text:<27} "
+            f"{' '.join(figure.verdicts)}"
         )
-    if report.error:
-        lines += ["", "   ERROR: " + report.error.replace("\n", "\n          ")]
-    return "\n".join(lines)
+    return lines
+
+
+def _phased_table(figures: list[Figure], phases: tuple[str, str]) -> list[str]:
+    """The read phases side by side: ``fresh p50/p95`` and ``analysed p50/p95`` in ms."""
+    first, second = (f"{phase} p50/p95" for phase in phases)
+    width = max([46, *(len(figure.name) for figure in figures)])
+    header = (
+        f"   {'query':<{width}} {first:>16} {second:>19} {'CPU ms lrs+pg':>14}  "
+        f"{'target (both)':<15} result ({phases[0]}, {phases[1]})"
+    )
+    lines = ["", header, "   " + "-" * (len(header) - 3)]
+    for figure in figures:
+        fresh = f"{_number(figure.fresh_p50_ms)} / {_number(figure.fresh_p95_ms)}"
+        later = f"{_number(figure.p50_ms)} / {_number(figure.p95_ms)}"
+        lines.append(
+            f"   {figure.name:<{width}} {fresh:>16} {later:>19} {_cpu_text(figure):>14}  "
+            f"{figure.targets_text:<15} {' '.join(figure.verdicts)}"
+        )
+    return lines
 
 
 def print_section(section: str, reports: Sequence[StoreReport], notes: Sequence[str] = ()) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -108,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         progress("interrupted; servers and clusters are stopped")
         return 130
+    # Linux reports KB. The bench's own peak: the statement bodies must not all be in it.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    progress(f"peak RSS of the bench process: {peak:,.0f} MB")
     return 0 if ok else 1
 
 

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -27,6 +27,7 @@ from lrs.ops.throwaway_postgres import ThrowawayPostgres, free_port
 from tests.bench.client import XAPI, BenchError, Credentials
 from tests.bench.cpu import CpuSnapshot, postmaster_pid
 from tests.bench.options import progress
+from tests.bench.pg_settings import PgSettings, apply
 from tests.bench.report import RESULTS_DIR
 
 LRS = str(Path(sys.executable).with_name("lrs"))
@@ -41,6 +42,8 @@ class Database:
 
     url: str
     cluster: ThrowawayPostgres
+    settings: PgSettings = field(default_factory=PgSettings)
+    overrides: tuple[tuple[str, str], ...] = ()  # what ``settings`` put on the command line
 
     @property
     def dsn(self) -> str:
@@ -67,19 +70,24 @@ class Database:
 
 
 @contextmanager
-def throwaway_database(name: str = "lrs_bench") -> Iterator[Database]:
+def throwaway_database(
+    name: str = "lrs_bench", settings: PgSettings | None = None
+) -> Iterator[Database]:
     """A throwaway cluster in a temporary directory with one database at the newest migration.
 
     The directory is a fresh ``mkdtemp`` of its own (not inside another temporary directory):
-    as root the cluster runs as ``postgres``, which must be able to enter it.
+    as root the cluster runs as ``postgres``, which must be able to enter it. ``settings``:
+    a ``BENCH_PG_SETTINGS`` profile (``tests.bench.pg_settings``; default: the cluster's own).
     """
+    settings = settings or PgSettings()
     with work_directory("lrs-bench-pg-") as directory:
         cluster = ThrowawayPostgres(directory)
         try:
             cluster.start()
+            overrides = apply(cluster, settings)
             url = cluster.create_database(name)
             upgrade_to_head(url)
-            yield Database(url=url, cluster=cluster)
+            yield Database(url, cluster, settings, tuple(overrides.items()))
         finally:
             cluster.stop()
 
@@ -275,8 +283,15 @@ class ServedStore:
 
 
 @contextmanager
-def serving(store: str, work_dir: Path, workers: int, threads: int) -> Iterator[ServedStore]:
-    """``lrs serve`` on ``store``: a fresh throwaway PostgreSQL database, or the memory store."""
+def serving(
+    store: str,
+    work_dir: Path,
+    workers: int,
+    threads: int,
+    pg_settings: PgSettings | None = None,
+) -> Iterator[ServedStore]:
+    """``lrs serve`` on ``store``: a fresh throwaway PostgreSQL database (with ``pg_settings``),
+    or the memory store."""
     log_path = work_dir / f"lrs-serve-{store}.log"
     if store == "memory":
         with lrs_server(log_path, None, 1, threads) as server:
@@ -285,7 +300,7 @@ def serving(store: str, work_dir: Path, workers: int, threads: int) -> Iterator[
     if store != "postgres":
         raise ValueError(f"unknown store {store!r}: postgres or memory")
     with (
-        throwaway_database() as database,
+        throwaway_database(settings=pg_settings) as database,
         lrs_server(log_path, database.url, workers, threads) as server,
     ):
         yield ServedStore(store, server, database)
