@@ -489,6 +489,7 @@ class PostgresStore:
         if query.limit <= 0:
             return []
         with self._connect() as conn:
+            conn.execute(LISTING_PLANNER_SETTINGS)
             rows = conn.execute(statement_listing_query(query, self._walked_term(conn, query)))
             return [
                 ListedStatement(
@@ -798,6 +799,17 @@ def statement_listing_query(query: StatementQuery, walk: str | None = None) -> s
     else:
         order = [page.c.stored.desc(), page.c.id.desc()]
     return sa.select(page.c.id, page.c.stored, page.c.statement).order_by(*order).limit(query.limit)
+
+
+# A listing has one good plan: walk an index in page order and stop when the page is full. On a
+# table without statistics (right after a bulk load, before autovacuum's first analyse)
+# PostgreSQL estimated a ``since``/``until`` window of a whole store at five rows and preferred a
+# bitmap of every row in it, sorted on disk: 340 ms at 100,000 statements instead of 2. For the
+# listing's transaction only, bitmaps are off and a sort is a last resort (the page's own ties
+# are still sorted: nothing else can order them).
+LISTING_PLANNER_SETTINGS = sa.text(
+    "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)"
+)
 
 
 # The batch's definitions (a JSON object by activity id) merged into the stored ones. The first
