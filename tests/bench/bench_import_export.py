@@ -220,18 +220,19 @@ def _self_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# Copies of a store's statements with new ids, one day later per copy; only for a bigger export.
+# Copies of a store's statements with new ids, one day later per copy; only for a bigger export
+# (the copies get no lookup-term rows: the export reads the statements alone).
 _GROW = """
 INSERT INTO statements (lrs_id, organisation_id, client_id, stored, id, statement_id, timestamp,
-                        voided, voiding, ref_target, hash, terms, queriables, statement)
+                        voided, voiding, ref_target, hash, queriables, statement)
 SELECT lrs_id, organisation_id, client_id, stored, id, new_id, timestamp, voided, voiding,
-       ref_target, hash, terms, queriables,
+       ref_target, hash, queriables,
        jsonb_set(jsonb_set(statement, '{id}', to_jsonb(new_id::text)), '{stored}',
                  to_jsonb(to_char(stored AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
 FROM (
     SELECT s.lrs_id, s.organisation_id, s.client_id, s.stored + copy * interval '1 day' AS stored,
            substr(md5(s.id || copy::text), 1, 24) AS id, gen_random_uuid() AS new_id,
-           s.timestamp, s.voided, s.voiding, s.ref_target, s.hash, s.terms, s.queriables,
+           s.timestamp, s.voided, s.voiding, s.ref_target, s.hash, s.queriables,
            s.statement
     FROM statements s CROSS JOIN generate_series(1, %(copies)s) AS copy
     WHERE s.lrs_id = %(lrs_id)s
