@@ -20,6 +20,7 @@ client's authority. ``as_new=True`` treats every statement as an xAPI POST would
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
@@ -283,6 +284,11 @@ def import_statements(
     finally:
         if rejects is not None:
             rejects.finish()
+    if summary.stored:
+        # A large import changes what the planner should expect; autovacuum would only notice
+        # a minute or so later. Failing here loses nothing: the statements are stored.
+        with contextlib.suppress(LrsError):
+            store.refresh_statistics()
     summary.rejections.sort(key=lambda rejection: rejection.position)
     return summary
 

@@ -35,6 +35,11 @@ class Store(Protocol):
         """Raise ``SchemaNotCurrent`` when the storage schema is not at the migration head."""
         ...
 
+    def refresh_statistics(self) -> None:
+        """Let the store's query planner learn the statements' current shape (after a large
+        write such as an import); a store without a planner does nothing."""
+        ...
+
     def has_organisations(self) -> bool:
         """True when at least one organisation exists."""
         ...

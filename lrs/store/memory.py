@@ -136,6 +136,9 @@ class MemoryStore:
     def check_schema(self) -> None:
         """The memory store has no schema to migrate."""
 
+    def refresh_statistics(self) -> None:
+        """The memory store plans nothing: nothing to learn."""
+
     def has_organisations(self) -> bool:
         """True when at least one organisation exists."""
         with self._lock:

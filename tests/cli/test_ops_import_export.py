@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gzip
 import io
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from lrs.core.errors import BadRequest, NotFound
 from lrs.ops.exporting import (
@@ -22,6 +24,7 @@ from lrs.ops.exporting import (
 from lrs.ops.importing import RejectsWriter, import_statements
 from lrs.store.base import Store
 from lrs.store.find import StatementScope
+from lrs.store.postgres import STATEMENT_TABLES, PostgresStore
 from lrs.tenancy.service import Bootstrap, bootstrap, create_store, new_client, new_organisation
 from tests.cli.conftest import ndjson, statement
 
@@ -245,3 +248,31 @@ def test_attachment_rules_of_a_json_post(store: Store, tenant: Bootstrap) -> Non
     first, second = (rejection.message for rejection in summary.rejections)
     assert first.startswith("attachments[0]: an attachment without fileUrl needs its data")
     assert second.startswith("attachments[0].contentType: a signature must be")
+
+
+def test_an_import_that_stored_statements_leaves_them_analysed(
+    store: Store, tenant: Bootstrap
+) -> None:
+    """After an import the planner knows the new rows, without waiting for autovacuum."""
+    if not isinstance(store, PostgresStore):
+        store.refresh_statistics()  # nothing to learn, and nothing fails
+        return
+
+    def analysed() -> dict[str, int]:
+        with store.engine.connect() as conn:
+            return dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT relname, analyze_count + autoanalyze_count "
+                        "FROM pg_stat_user_tables WHERE relname = ANY(:tables)"
+                    ),
+                    {"tables": list(STATEMENT_TABLES)},
+                ).all()
+            )
+
+    before = analysed()
+    _import(store, tenant, ndjson([statement(n) for n in range(3)]))
+    deadline = time.monotonic() + 10  # the statistics collector reports with a delay
+    while not all(analysed()[t] > before.get(t, 0) for t in STATEMENT_TABLES):
+        assert time.monotonic() < deadline, (before, analysed())
+        time.sleep(0.1)
