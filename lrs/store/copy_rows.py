@@ -156,11 +156,13 @@ def statement_copy_text(records: Sequence[StatementRecord]) -> tuple[bytes, byte
     return b"".join(rows), b"".join(side)
 
 
-def term_copy_text(records: Sequence[StatementRecord], term_ids: dict[str, int]) -> bytes:
-    """The COPY text of ``records``' ``statement_terms`` rows (``TERM_COLUMNS``): one per
-    distinct term of each record, ``term_ids`` giving each term's id in the records' store."""
+def term_copy_text(
+    records: Sequence[tuple[StatementRecord, Iterable[str]]], term_ids: dict[str, int]
+) -> bytes:
+    """The COPY text of ``statement_terms`` rows (``TERM_COLUMNS``): one per term given with
+    each record, ``term_ids`` giving each term's id in the records' store."""
     rows: list[str] = []
-    for record in records:
+    for record, terms in records:
         tail = f"\t{_instant(record.stored)}\t{record.id}\n"
-        rows.extend(f"{term_ids[term]}{tail}" for term in dict.fromkeys(record.terms))
+        rows.extend(f"{term_ids[term]}{tail}" for term in terms)
     return "".join(rows).encode()

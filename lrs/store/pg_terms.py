@@ -75,33 +75,70 @@ def term_ids(dbapi: psycopg.Connection[Any], lrs_id: str, terms: Iterable[str]) 
     raise RuntimeError(f"no id for {len(missing)} lookup terms after {_TERM_ID_ROUNDS} rounds")
 
 
+# A ``related_*`` term holds everything its narrow term holds and more, so a statement found by
+# both gets only the narrow row; a ``related_*`` query walks both terms' rows (``term_group``).
+_WIDER = {"agent:": "related_agent:", "activity:": "related_activity:"}
+_NARROWER = {wide: narrow for narrow, wide in _WIDER.items()}
+
+
+def stored_terms(terms: Iterable[str]) -> tuple[str, ...]:
+    """The terms a statement's ``statement_terms`` rows hold: its lookup terms (distinct)
+    without the ``related_*`` ones it also holds in narrow form."""
+    unique = dict.fromkeys(terms)
+    return tuple(
+        term
+        for term in unique
+        if not any(
+            term.startswith(wide) and narrow + term[len(wide) :] in unique
+            for wide, narrow in _NARROWER.items()
+        )
+    )
+
+
+def term_group(term: str) -> tuple[str, ...]:
+    """The stored terms whose rows together are the statements with lookup term ``term``."""
+    for wide, narrow in _NARROWER.items():
+        if term.startswith(wide):
+            return (narrow + term[len(wide) :], term)
+    return (term,)
+
+
 def write_terms(
     dbapi: psycopg.Connection[Any], lrs_id: str, records: Sequence[StatementRecord]
 ) -> None:
     """COPY the term rows of new statements of one store (inside the caller's transaction)."""
     if not records:
         return
-    ids = term_ids(dbapi, lrs_id, {term for record in records for term in record.terms})
+    terms = [(record, stored_terms(record.terms)) for record in records]
+    ids = term_ids(dbapi, lrs_id, {term for _, kept in terms for term in kept})
     with dbapi.cursor() as cursor, cursor.copy(COPY_TERMS) as copy:
-        copy.write(term_copy_text(records, ids))
+        copy.write(term_copy_text(terms, ids))
 
 
-def add_terms(conn: sa.Connection, dbapi: psycopg.Connection[Any], record: StatementRecord) -> None:
-    """Give a stored statement any terms it does not have yet (a StatementRef's target arrived)."""
-    ids = term_ids(dbapi, record.lrs_id, record.terms)
-    rows = [
-        {"term_id": ids[term], "stored": record.stored, "id": record.id}
-        for term in dict.fromkeys(record.terms)
-    ]
-    conn.execute(pg_insert(statement_terms).on_conflict_do_nothing(), rows)
+def replace_terms(
+    conn: sa.Connection,
+    dbapi: psycopg.Connection[Any],
+    before: StatementRecord,
+    after: StatementRecord,
+) -> None:
+    """Rewrite a stored statement's term rows for its new lookup terms (a StatementRef's target
+    arrived and lent it its terms): a narrow term that arrives replaces its ``related_*`` row."""
+    old, new = set(stored_terms(before.terms)), stored_terms(after.terms)
+    delete_terms(conn, [(before.lrs_id, before.stored, before.id, sorted(old - set(new)))])
+    added = [term for term in new if term not in old]
+    if added:
+        ids = term_ids(dbapi, after.lrs_id, added)
+        rows = [{"term_id": ids[t], "stored": after.stored, "id": after.id} for t in added]
+        conn.execute(pg_insert(statement_terms).on_conflict_do_nothing(), rows)
 
 
 def delete_terms(conn: sa.Connection, rows: Iterable[tuple[str, Any, str, Sequence[str]]]) -> None:
-    """Delete the term rows of deleted statements, given as (store, stored, record id, terms)."""
+    """Delete the term rows given as (store, stored, record id, lookup terms); ``related_*``
+    terms also delete their narrow form's row."""
     keys = [
         (lrs_id, term, stored, record_id)
         for lrs_id, stored, record_id, terms in rows
-        for term in terms
+        for term in {member for wanted in terms for member in term_group(wanted)}
     ]
     if not keys:
         return
@@ -132,18 +169,37 @@ def _term_id(lrs_id: str, term: str) -> sa.ScalarSelect[Any]:
     )
 
 
+def _term_ids_of(lrs_id: str, term: str) -> list[sa.ScalarSelect[Any]]:
+    """The ids of the stored terms whose rows are the statements with lookup term ``term``."""
+    return [_term_id(lrs_id, member) for member in term_group(term)]
+
+
 def walk_counts_query(lrs_id: str, terms: Sequence[str]) -> sa.Select[Any]:
     """One row: for each term, how many statements carry it, counted up to WALK_COUNT_CAP."""
     counts = []
     for term in terms:
         capped = (
             sa.select(sa.literal(1))
-            .where(statement_terms.c.term_id == _term_id(lrs_id, term))
+            .where(statement_terms.c.term_id.in_(_term_ids_of(lrs_id, term)))
             .limit(WALK_COUNT_CAP)
             .subquery()
         )
         counts.append(sa.select(sa.func.count()).select_from(capped).scalar_subquery())
     return sa.select(*counts)
+
+
+def _window(query: StatementQuery, rows: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """The page's bounds on term rows: ``since``, ``until`` and the ``more`` position."""
+    bounds: list[sa.ColumnElement[bool]] = []
+    if query.since is not None:
+        bounds.append(rows.c.stored > query.since)
+    if query.until is not None:
+        bounds.append(rows.c.stored <= query.until)
+    if query.after is not None:
+        position = sa.tuple_(rows.c.stored, rows.c.id)
+        after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
+        bounds.append(position > after if query.ascending else position < after)
+    return bounds
 
 
 def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) -> sa.Select[Any]:
@@ -152,8 +208,29 @@ def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) 
 
     The statement is a LATERAL key lookup per term row: as a plain join, a store without
     statistics was estimated at a few dozen rows, and PostgreSQL read every statement of the
-    store into memory to join them to the first page.
+    store into memory to join them to the first page. A ``related_*`` term is stored as two
+    terms (``term_group``), whose statements are disjoint: each is walked for a full page, and
+    the page is the first rows of the two (at most twice the page sorted, whatever the plan).
     """
+    branches = [_branch(query, term_id, others) for term_id in _term_ids_of(query.lrs_id, walk)]
+    if len(branches) == 1:
+        return branches[0]
+    merged = sa.union_all(*branches).subquery("merged")
+    if query.ascending:
+        order = [merged.c.stored.asc(), merged.c.id.asc()]
+    else:
+        order = [merged.c.stored.desc(), merged.c.id.desc()]
+    return (
+        sa.select(merged.c.id, merged.c.stored, merged.c.statement)
+        .order_by(*order)
+        .limit(query.limit)
+    )
+
+
+def _branch(
+    query: StatementQuery, term_id: sa.ScalarSelect[Any], others: Sequence[str]
+) -> sa.Select[Any]:
+    """One stored term's page: its rows in page order, joined to their statements."""
     walked = statement_terms.alias("walked")
     found = (
         sa.select(
@@ -168,9 +245,12 @@ def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) 
         .lateral("found")
     )
     conditions: list[sa.ColumnElement[bool]] = [
-        walked.c.term_id == _term_id(query.lrs_id, walk),
+        walked.c.term_id == term_id,
+        *_window(query, walked),
         sa.not_(found.c.voided),
     ]
+    if query.client_id is not None:
+        conditions.append(found.c.client_id == query.client_id)
     joined = walked.join(found, sa.true())
     # Every other term is a key lookup per walked row (LATERAL, with a LIMIT, so PostgreSQL
     # cannot turn it into a join of whole term lists).
@@ -179,7 +259,7 @@ def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) 
         carried = (
             sa.select(other.c.id)
             .where(
-                other.c.term_id == _term_id(query.lrs_id, term),
+                other.c.term_id.in_(_term_ids_of(query.lrs_id, term)),
                 other.c.stored == walked.c.stored,
                 other.c.id == walked.c.id,
             )
@@ -187,16 +267,6 @@ def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) 
             .lateral()
         )
         joined = joined.join(carried, sa.true())
-    if query.since is not None:
-        conditions.append(walked.c.stored > query.since)
-    if query.until is not None:
-        conditions.append(walked.c.stored <= query.until)
-    if query.client_id is not None:
-        conditions.append(found.c.client_id == query.client_id)
-    position = sa.tuple_(walked.c.stored, walked.c.id)
-    if query.after is not None:
-        after = sa.tuple_(sa.literal(query.after[0]), sa.literal(query.after[1]))
-        conditions.append(position > after if query.ascending else position < after)
     if query.ascending:
         order = [walked.c.stored.asc(), walked.c.id.asc()]
     else:

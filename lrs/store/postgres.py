@@ -49,8 +49,8 @@ from lrs.store.copy_rows import (
 from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
 from lrs.store.pg_terms import (
-    add_terms,
     delete_terms,
+    replace_terms,
     term_listing_query,
     walk_counts_query,
     write_terms,
@@ -366,8 +366,9 @@ class PostgresStore:
                     .where(statements.c.lrs_id == lrs_id, statements.c.statement_id == statement_id)
                     .values(queriables=queriables_json(queriables))
                 )
-                requeried = replace(by_statement_id[statement_id], queriables=queriables)
-                add_terms(conn, _driver(conn), requeried)
+                before = by_statement_id[statement_id]
+                after = replace(before, queriables=queriables)
+                replace_terms(conn, _driver(conn), before, after)
             if plan.definitions:
                 self._merge_definitions(conn, lrs_id, plan.definitions)
             if attachments:

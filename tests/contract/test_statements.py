@@ -308,6 +308,46 @@ def test_statement_refs_match_by_their_target_in_either_arrival_order(tenant: Te
     assert tenant.find(verb="http://example.com/verbs/target")[0] == later
 
 
+def test_related_filters_list_a_statement_once_whatever_role_its_values_play(
+    tenant: Tenant,
+) -> None:
+    """An agent that is actor and instructor, an activity that is object and parent, and a
+    StatementRef whose target arrives later and makes its instructor an agent: each statement
+    is found by the narrow and the related filter, once."""
+    both = statement(
+        actor="mailto:eve@example.com",
+        activity="http://example.com/activities/course",
+        context={
+            "instructor": {"mbox": "mailto:eve@example.com"},
+            "contextActivities": {"parent": [{"id": "http://example.com/activities/course"}]},
+        },
+    )
+    target = statement(actor="mailto:fay@example.com")
+    [referencing] = tenant.insert(
+        {
+            "actor": {"mbox": "mailto:gus@example.com"},
+            "verb": {"id": "http://example.com/verbs/refers"},
+            "object": {"objectType": "StatementRef", "id": target["id"]},
+            "context": {"instructor": {"mbox": "mailto:fay@example.com"}},
+        }
+    )
+    assert tenant.find(agent="mailto:fay@example.com", related_agents=True) == [referencing]
+    assert tenant.find(agent="mailto:fay@example.com") == []
+    tenant.insert(both)
+    tenant.insert(target)
+    fay = [target["id"], referencing]
+    assert tenant.find(agent="mailto:fay@example.com") == fay
+    assert tenant.find(agent="mailto:fay@example.com", related_agents=True) == fay
+    assert tenant.find(agent="mailto:eve@example.com") == [both["id"]]
+    assert tenant.find(agent="mailto:eve@example.com", related_agents=True) == [both["id"]]
+    course = "http://example.com/activities/course"
+    assert tenant.find(activity=course) == [both["id"]]
+    assert tenant.find(activity=course, related_activities=True) == [both["id"]]
+    assert tenant.find(
+        agent="mailto:fay@example.com", related_agents=True, verb="http://example.com/verbs/refers"
+    ) == [referencing]
+
+
 def test_read_mine_limits_to_the_clients_statements(tenant: Tenant) -> None:
     [mine] = tenant.insert(statement())
     [theirs] = tenant.insert(statement(), client=tenant.other_client)

@@ -1,4 +1,5 @@
-"""Migration 0011: lookup terms move from the ``terms`` array to ``statement_terms``, and back."""
+"""Migrations 0011 and 0013: lookup terms move from the ``terms`` array to ``statement_terms``
+(0011), a narrow term's ``related_*`` twin row goes (0013), and both come back on a downgrade."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from alembic import command
 
 from lrs.ops.migrate import alembic_config, upgrade_to_head
 from lrs.statements.build import build_record
-from lrs.statements.record import StatementFilter, StatementQuery
-from lrs.store.postgres import PostgresStore, create_engine
+from lrs.statements.record import StatementFilter, StatementQuery, record_terms
+from lrs.store.pg_terms import stored_terms
+from lrs.store.postgres import PostgresStore, _queriables_from_json, create_engine
 from lrs.tenancy.service import bootstrap
 from tests.pg import PostgresServer
 
@@ -94,15 +96,29 @@ def test_upgrade_moves_terms_to_the_side_table_and_downgrade_brings_them_back(
     assert all(before) and len(before[-1]) == 1
     # The StatementRef carries statement 0's verb: it is on that verb's page.
     assert len(before[0]) == 7 and len(before[1]) == 6
+    with engine.connect() as conn:
+        lookup = {
+            record_id: set(record_terms(_queriables_from_json(queriables)))
+            for record_id, queriables in conn.execute(
+                sa.text("SELECT id, queriables FROM statements")
+            )
+        }
+    kept: dict[object, set[object]] = {}
+    for _, term, _, record_id in rows:
+        kept.setdefault(record_id, set()).add(term)
+    # Each statement's rows are its lookup terms without the related twins of narrow ones.
+    assert kept == {record_id: set(stored_terms(terms)) for record_id, terms in lookup.items()}
+    assert any(len(stored_terms(terms)) < len(terms) for terms in lookup.values())
     engine.dispose()
 
+    command.downgrade(alembic_config(url), "0012")
+    assert {(term, record_id) for _, term, _, record_id in term_rows()} == {
+        (term, record_id) for record_id, terms in lookup.items() for term in terms
+    }
     command.downgrade(alembic_config(url), "0010")
     with engine.connect() as conn:
         arrays = dict(conn.execute(sa.text("SELECT id, terms FROM statements")).all())
-    by_record: dict[object, set[object]] = {}
-    for _, term, _, record_id in rows:
-        by_record.setdefault(record_id, set()).add(term)
-    assert {record_id: set(terms) for record_id, terms in arrays.items()} == by_record
+    assert {record_id: set(terms) for record_id, terms in arrays.items()} == lookup
     engine.dispose()
 
     upgrade_to_head(url)
