@@ -11,10 +11,12 @@ from lrs.statements.build import build_record
 from lrs.store.copy_rows import (
     CONTEXT_ACTIVITY_COLUMNS,
     STATEMENT_COLUMNS,
+    TERM_COLUMNS,
     array_literal,
     escape,
     queriables_json,
     statement_copy_text,
+    term_copy_text,
 )
 from lrs.tenancy.service import new_client
 
@@ -69,7 +71,6 @@ def test_rows_hold_every_column_in_order_and_one_side_row_per_context_activity()
     assert row["timestamp"] == "2026-01-01T00:00:00+00:00"
     assert (row["voided"], row["voiding"], row["ref_target"]) == ("f", "f", "\\N")
     assert row["hash"] == record.hash
-    assert row["terms"] == escape(array_literal(record.terms))
     # JSON fields: orjson escapes control characters, so COPY only doubled the backslashes.
     assert orjson.loads(row["queriables"].replace("\\\\", "\\")) == orjson.loads(
         orjson.dumps(queriables_json(record.queriables))
@@ -83,3 +84,10 @@ def test_rows_hold_every_column_in_order_and_one_side_row_per_context_activity()
         )
     ]
     assert len(CONTEXT_ACTIVITY_COLUMNS) == 5
+    # Term rows: one per given term, with the term's id, the stored instant and the record id.
+    terms = term_copy_text([(record, ("verb:a", "agent:b"))], {"verb:a": 7, "agent:b": 9})
+    assert terms.decode().splitlines() == [
+        f"7\t2026-01-02T03:04:05.006000+00:00\t{record.id}",
+        f"9\t2026-01-02T03:04:05.006000+00:00\t{record.id}",
+    ]
+    assert TERM_COLUMNS == ("term_id", "stored", "id")
