@@ -45,6 +45,15 @@ def parse_trusted_proxies(raw: str | None) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+def _names(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of parameter names: unset means ``default``, ``none`` none."""
+    if raw is None:
+        return default
+    if raw.strip().lower() == "none":
+        return ()
+    return tuple(name for name in (part.strip() for part in raw.split(",")) if name)
+
+
 # name -> (default shown to humans, description). Kept next to the parser so the two stay in step.
 SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "LRS_HOST": ("127.0.0.1", "Address gunicorn binds to."),
@@ -93,6 +102,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "Comma-separated IP addresses or CIDR networks of reverse proxies whose "
         "X-Forwarded-For/-Proto/-Host headers are believed (from any other peer they are "
         "ignored); `none` trusts no peer.",
+    ),
+    "LRS_XAPI_IGNORED_PARAMETERS": (
+        "cachebuster,_",
+        "Comma-separated query parameter names xAPI requests may carry and lrs ignores (the "
+        "cache busters of xapi.js and jQuery); `none` ignores none. Any other unknown "
+        "parameter is a 400.",
     ),
     "LRS_XAPI_MAX_LIMIT": (
         "100",
@@ -154,6 +169,7 @@ class Settings:
     max_attachment_bytes: int = 10 * 1024 * 1024
     trusted_proxies: tuple[IPNetwork, ...] = DEFAULT_TRUSTED_PROXIES
     xapi_max_limit: int = 100
+    xapi_ignored_parameters: tuple[str, ...] = ("cachebuster", "_")
     connection_max_page: int = 1000
     rest_max_limit: int = 1000
     auth_cache_seconds: int = 5
@@ -248,6 +264,9 @@ class Settings:
             or 1,
             trusted_proxies=parse_trusted_proxies(text("LRS_TRUSTED_PROXIES")),
             xapi_max_limit=integer("LRS_XAPI_MAX_LIMIT", 100, minimum=1) or 100,
+            xapi_ignored_parameters=_names(
+                text("LRS_XAPI_IGNORED_PARAMETERS"), ("cachebuster", "_")
+            ),
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
             rest_max_limit=integer("LRS_REST_MAX_LIMIT", 1000, minimum=1) or 1000,
             auth_cache_seconds=integer("LRS_AUTH_CACHE_SECONDS", 5, minimum=0) or 0,

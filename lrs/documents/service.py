@@ -26,8 +26,13 @@ class DocumentService:
         return document
 
     def list_ids(self, scope: DocumentScope, since: datetime | None) -> list[tuple[str, datetime]]:
-        """Ids (and update times) of the scope's documents, updated after ``since``."""
-        return self._store.list_document_ids(scope, since)
+        """Ids of the scope's documents updated after ``since``, each once (a state id held
+        under several registrations, listed without one, is one id), with its latest update."""
+        latest: dict[str, datetime] = {}
+        for document_id, updated in self._store.list_document_ids(scope, since):
+            if document_id not in latest or updated > latest[document_id]:
+                latest[document_id] = updated
+        return sorted(latest.items())
 
     def write(self, key: DocumentKey, write: DocumentWrite) -> Document:
         """Replace or merge, atomically with the precondition check."""

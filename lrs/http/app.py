@@ -17,7 +17,13 @@ from lrs.documents.service import DocumentService
 from lrs.http import alternate_syntax
 from lrs.http import errors as http_errors
 from lrs.http.chunked_body import ChunkedBodyLimit, buffer_chunked_body
-from lrs.http.middleware import XAPI_PREFIX, Authentication, BodySizeLimit, XapiProtocol
+from lrs.http.middleware import (
+    XAPI_PREFIX,
+    Authentication,
+    BodySizeLimit,
+    XapiIgnoredParameters,
+    XapiProtocol,
+)
 from lrs.http.observe.access_log import AccessLog, configure_access_logger
 from lrs.http.observe.metrics import Metrics
 from lrs.http.observe.observer import Observer, RequestContext
@@ -104,6 +110,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
             # version header is still in the form.
             ChunkedBodyLimit(),
             BodySizeLimit(settings.max_body_bytes),
+            XapiIgnoredParameters(settings.xapi_ignored_parameters),
             XapiProtocol(),
             Authentication(store, cache_seconds=settings.auth_cache_seconds),
         ],

@@ -12,7 +12,7 @@ The authenticated ``Principal`` is put on ``req.context.principal``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,22 @@ class Authentication:
         access_map: dict[str, Access] = getattr(resource, "access", {})
         principal.require(access_map.get(req.method, Access.ADMIN))
         req.context.principal = principal
+
+
+class XapiIgnoredParameters:
+    """Drop well-known cache-busting parameters from xAPI requests before any resource sees
+    them: xapi.js's ``useCacheBuster`` adds ``cachebuster=<ms>`` to every GET, and jQuery-style
+    clients add ``_=<ms>``. Every other unknown parameter is still a 400, as the xAPI (and the
+    conformance suite) requires."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = frozenset(names)
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Remove the ignored names from ``req.params`` for requests under ``/data/xAPI``."""
+        if self._names and req.path.startswith(XAPI_PREFIX):
+            for name in self._names & req.params.keys():
+                del req.params[name]
 
 
 class XapiProtocol:

@@ -29,6 +29,7 @@ same way (``Content-Transfer-Encoding: binary``, ``X-Experience-API-Hash``).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,9 +186,14 @@ def _attachment_part(headers: dict[str, str], data: bytes, index: int) -> Attach
         raise BadRequest(
             f"multipart part {index}: Content-Transfer-Encoding must be binary, not {encoding!r}"
         )
-    if _HASHES_BY_HEX_LENGTH[len(sha2)](data).hexdigest() != sha2:
+    computed = _HASHES_BY_HEX_LENGTH[len(sha2)](data).hexdigest()
+    if computed != sha2:
+        # Say what arrived: a client that leaves out the CRLF before the next boundary (two
+        # popular ones do) sends a part two bytes short, which the length shows.
         raise BadRequest(
-            f"multipart part {index}: X-Experience-API-Hash does not match the part's content"
+            f"multipart part {index}: X-Experience-API-Hash does not match the part's content: "
+            f"declared {sha2}, computed {computed} over the {len(data)} bytes received "
+            "between the part's headers and the CRLF before the next boundary"
         )
     return AttachmentPart(
         sha2=sha2, data=data, content_type=headers.get("content-type"), headers=headers
@@ -345,4 +351,16 @@ def build_multipart(
             part.data,
         ]
     out += [_CRLF, dash, b"--", _CRLF]
-    return b"".join(out), f'multipart/mixed; boundary="{boundary}"'
+    return b"".join(out), f"multipart/mixed; boundary={_parameter_value(boundary)}"
+
+
+# RFC 2045's token characters: a boundary made only of them needs no quotes, and some clients
+# (TinCanJS) keep quotes as part of the boundary and then find no parts.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _parameter_value(value: str) -> str:
+    """A Content-Type parameter value: bare when it is a token, else quoted."""
+    if _TOKEN.fullmatch(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

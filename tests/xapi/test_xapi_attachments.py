@@ -345,7 +345,8 @@ def test_build_multipart_round_trip() -> None:
     ]
     raw = orjson.dumps({"statements": statements, "more": ""})
     body, content_type = build_multipart(raw, parts)
-    assert content_type.startswith('multipart/mixed; boundary="xapi-')
+    # A boundary of token characters goes unquoted: TinCanJS keeps quotes as part of it.
+    assert content_type.startswith("multipart/mixed; boundary=xapi-")
     parsed = parse_multipart(body, content_type)
     assert parsed.raw_json == raw
     assert {sha: part.data for sha, part in parsed.parts.items()} == {
@@ -358,8 +359,30 @@ def test_build_multipart_round_trip() -> None:
 
 def test_build_multipart_with_a_given_boundary() -> None:
     body, content_type = build_multipart(b"[]", [], boundary="b1")
-    assert content_type == 'multipart/mixed; boundary="b1"'
+    assert content_type == "multipart/mixed; boundary=b1"
     assert body == b"--b1\r\nContent-Type: application/json\r\n\r\n[]\r\n--b1--\r\n"
+    _, content_type = build_multipart(b"[]", [], boundary="b 1:x")
+    assert content_type == 'multipart/mixed; boundary="b 1:x"'
+
+
+def test_a_hash_mismatch_says_what_was_received() -> None:
+    """A client that leaves out the CRLF before the next boundary sends a part two bytes short:
+    the error gives both digests and the length, so its author can see the cause."""
+    declared = TEXT_SHA
+    body = (
+        b"--b\r\nContent-Type: application/json\r\n\r\n"
+        + orjson.dumps(_statement(_attachment(TEXT)))
+        + b"\r\n--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
+        + f"X-Experience-API-Hash: {declared}\r\n\r\n".encode()
+        + TEXT[:-2]
+        + b"\r\n--b--\r\n"
+    )
+    with pytest.raises(BadRequest) as raised:
+        parse_multipart(body, "multipart/mixed; boundary=b")
+    message = raised.value.message
+    computed = hashlib.sha256(TEXT[:-2]).hexdigest()
+    assert f"declared {declared}" in message and f"computed {computed}" in message
+    assert f"the {len(TEXT) - 2} bytes received" in message
 
 
 @settings(max_examples=40, deadline=None)

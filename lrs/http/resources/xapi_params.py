@@ -5,6 +5,7 @@ Every failure is a ``BadRequest`` naming the parameter, so a client learns what 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -40,11 +41,12 @@ def single_valued_params(req: falcon.Request, allowed: Iterable[str]) -> dict[st
 
 
 def boolean(params: Mapping[str, str], name: str) -> bool:
-    """A ``true``/``false`` parameter (absent: false)."""
+    """A ``true``/``false`` parameter (absent: false). ``True``/``False`` are accepted too:
+    TinCanPython sends Python's spelling."""
     value = params.get(name)
-    if value is None or value == "false":
+    if value is None or value in ("false", "False"):
         return False
-    if value == "true":
+    if value in ("true", "True"):
         return True
     raise BadRequest(f"{name}: must be true or false, not {value!r}", field=name)
 
@@ -83,11 +85,19 @@ def uuid_param(params: Mapping[str, str], name: str) -> str | None:
     return None if value is None else validate_uuid(value, name).lower()
 
 
+# RFC 3339 (5.6, NOTE) lets a space stand for the ``T`` between date and time; TinCanPython
+# sends ``since`` so. Only that one space, where the ``T`` goes, is read as a ``T``.
+_SPACED_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:.*)")
+
+
 def timestamp(params: Mapping[str, str], name: str) -> datetime | None:
-    """An ISO 8601 timestamp parameter."""
+    """An ISO 8601 timestamp parameter (a space for the ``T`` accepted)."""
     value = params.get(name)
     if value is None:
         return None
+    spaced = _SPACED_TIMESTAMP.fullmatch(value)
+    if spaced is not None:
+        value = f"{spaced.group(1)}T{spaced.group(2)}"
     validate_timestamp(value, name)
     instant = parse_timestamp(value)
     assert instant is not None  # validated
