@@ -216,15 +216,19 @@ def term_listing_query(query: StatementQuery, walk: str, others: Sequence[str]) 
     if len(branches) == 1:
         return branches[0]
     merged = sa.union_all(*branches).subquery("merged")
-    if query.ascending:
-        order = [merged.c.stored.asc(), merged.c.id.asc()]
-    else:
-        order = [merged.c.stored.desc(), merged.c.id.desc()]
     return (
         sa.select(merged.c.id, merged.c.stored, merged.c.statement)
-        .order_by(*order)
+        .order_by(*page_order(merged, query.ascending))
         .limit(query.limit)
     )
+
+
+def page_order(rows: sa.FromClause, ascending: bool) -> list[sa.UnaryExpression[Any]]:
+    """The order of an xAPI listing over ``rows``' ``stored`` and ``id``: newest first unless
+    ``ascending``, the record id breaking ties (one batch shares a ``stored`` instant)."""
+    if ascending:
+        return [rows.c.stored.asc(), rows.c.id.asc()]
+    return [rows.c.stored.desc(), rows.c.id.desc()]
 
 
 def _branch(
@@ -267,14 +271,10 @@ def _branch(
             .lateral()
         )
         joined = joined.join(carried, sa.true())
-    if query.ascending:
-        order = [walked.c.stored.asc(), walked.c.id.asc()]
-    else:
-        order = [walked.c.stored.desc(), walked.c.id.desc()]
     return (
         sa.select(found.c.id, found.c.stored, found.c.statement)
         .select_from(joined)
         .where(*conditions)
-        .order_by(*order)
+        .order_by(*page_order(walked, query.ascending))
         .limit(query.limit)
     )

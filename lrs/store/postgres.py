@@ -50,6 +50,7 @@ from lrs.store.find import FindQuery, StatementScope, model_stored_form
 from lrs.store.models import Client, Lrs, ModelDocument, Organisation
 from lrs.store.pg_terms import (
     delete_terms,
+    page_order,
     replace_terms,
     term_listing_query,
     walk_counts_query,
@@ -810,11 +811,11 @@ def statement_listing_query(query: StatementQuery, walk: str | None = None) -> s
         .fetch(query.limit, with_ties=True)
         .subquery("page")
     )
-    if query.ascending:
-        order = [page.c.stored.asc(), page.c.id.asc()]
-    else:
-        order = [page.c.stored.desc(), page.c.id.desc()]
-    return sa.select(page.c.id, page.c.stored, page.c.statement).order_by(*order).limit(query.limit)
+    return (
+        sa.select(page.c.id, page.c.stored, page.c.statement)
+        .order_by(*page_order(page, query.ascending))
+        .limit(query.limit)
+    )
 
 
 # A listing has one good plan: walk an index in page order and stop when the page is full. On a
