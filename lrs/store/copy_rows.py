@@ -122,16 +122,10 @@ def _statement_row(record: StatementRecord, prefix: bytes, timestamp: str) -> by
             "",
         )
     )
-    return b"".join(
-        (
-            prefix,
-            fields.encode(),
-            _json(record.queriables),
-            b"\t",
-            _json(record.statement),
-            b"\n",
-        )
-    )
+    # The queriables are derived from the statement when read (migration 0014), unless the
+    # StatementRef rule lent the statement its target's arrays: only then are they written.
+    queriables = _json(record.queriables) if record.ref_target is not None else _NULL.encode()
+    return b"".join((prefix, fields.encode(), queriables, b"\t", _json(record.statement), b"\n"))
 
 
 def statement_copy_text(records: Sequence[StatementRecord]) -> tuple[bytes, bytes]:

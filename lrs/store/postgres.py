@@ -19,7 +19,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.rows import namedtuple_row
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
@@ -64,7 +64,7 @@ from lrs.store.schema import (
     statement_context_activities,
     statements,
 )
-from lrs.xapi.queriables import Queriables
+from lrs.xapi.queriables import Queriables, compute_queriables
 
 log = logging.getLogger(__name__)
 
@@ -458,7 +458,9 @@ class PostgresStore:
                         row.lrs_id,
                         row.stored,
                         row.id,
-                        record_terms(_queriables_from_json(row.queriables)),
+                        record_terms(
+                            _queriables_from_json(_row_queriables(row.queriables, row.statement))
+                        ),
                     )
                     for row in rows
                 ),
@@ -934,9 +936,17 @@ def _queriables_from_json(data: dict[str, Any]) -> Queriables:
     )
 
 
+def _row_queriables(stored: dict[str, Any] | None, statement: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's queriables column as a dict: what it holds, or (NULL: the usual case since
+    migration 0014) what the statement gives."""
+    if stored is not None:
+        return stored
+    return queriables_json(compute_queriables(statement))
+
+
 def _statement_document(row: sa.Row[Any]) -> dict[str, Any]:
     """Learning Locker's statement document (query view) straight from a row."""
-    queriables = row.queriables
+    queriables = _row_queriables(row.queriables, row.statement)
     return {
         "_id": row.id,
         "statement": row.statement,
@@ -953,7 +963,8 @@ def _statement_document(row: sa.Row[Any]) -> dict[str, Any]:
 
 def _raw_statement_document(row: sa.Row[Any], raw: frozenset[str]) -> dict[str, Any]:
     """``_statement_document`` from ``_RAW_DOCUMENT_COLUMNS`` read with ``_jsonb_as_text``: the
-    JSON fields in ``raw`` become ``orjson.Fragment``s, the others are decoded."""
+    statement stays an ``orjson.Fragment`` when ``raw`` has it, and the lookup arrays come
+    from the stored queriables or, when there are none, from the statement."""
     # Positional unpacking: a Row's attribute access costs more than the rest of this function.
     (
         record_id,
@@ -976,11 +987,16 @@ def _raw_statement_document(row: sa.Row[Any], raw: frozenset[str]) -> dict[str, 
         "voided": voided,
         "hash": record_hash,
     }
-    for name, text in zip(_JSON_FIELD_ORDER, json_texts, strict=True):
-        if text is None:
-            doc[name] = None
-        else:
-            doc[name] = orjson.Fragment(text) if name in raw else orjson.loads(text)
+    statement_text, queriables_text = json_texts
+    statement = None if "statement" in raw else orjson.loads(statement_text)
+    doc["statement"] = orjson.Fragment(statement_text) if statement is None else statement
+    if queriables_text is not None:
+        queriables = orjson.loads(queriables_text)
+    else:
+        parsed = statement if statement is not None else orjson.loads(statement_text)
+        queriables = queriables_json(compute_queriables(parsed))
+    for name, column in _QUERIABLE_NAMES.items():
+        doc[name] = queriables[column]
     return doc
 
 
@@ -1024,7 +1040,11 @@ def _record_from_row(row: Any) -> StatementRecord:
         stored=row.stored.astimezone(UTC),
         timestamp=row.timestamp.astimezone(UTC),
         hash=row.hash,
-        queriables=_queriables_from_json(row.queriables),
+        queriables=(
+            _queriables_from_json(row.queriables)
+            if row.queriables is not None
+            else compute_queriables(row.statement)
+        ),
         voided=row.voided,
     )
 
@@ -1050,12 +1070,10 @@ _QUERIABLE_NAMES = {
     "relatedActivities": "related_activities",
     "registrations": "registrations",
 }
-_STATEMENT_DOCUMENT = sa.func.jsonb_build_object(
-    *(
-        part
-        for name, column in _QUERIABLE_NAMES.items()
-        for part in (sa.literal(name), statements.c.queriables[column])
-    )
+# The arrays come from the ``queriables`` column where a row has one, else from the statement
+# (``lrs_statement_lookups``, migration 0014: the same rules as ``compute_queriables``).
+_STATEMENT_DOCUMENT = sa.func.lrs_statement_lookups(
+    statements.c.queriables, statements.c.statement, type_=JSONB
 )
 _STATEMENT_TYPED: dict[str, sql.TypedColumn] = {
     "_id": sql.TypedColumn(statements.c.id, "text", nullable=False),
@@ -1161,13 +1179,8 @@ _SCALAR_DOCUMENT_COLUMNS = (
 )
 # What ``_statement_document`` builds a Learning Locker statement document from.
 _DOCUMENT_COLUMNS = (*_SCALAR_DOCUMENT_COLUMNS, statements.c.statement, statements.c.queriables)
-# What ``_raw_statement_document`` builds one from: the scalar fields, then ``statement`` and
-# each queriable array on its own (``_JSON_FIELD_ORDER``).
-_RAW_DOCUMENT_COLUMNS = (
-    *_SCALAR_DOCUMENT_COLUMNS,
-    statements.c.statement,
-    *(statements.c.queriables[column].label(name) for name, column in _QUERIABLE_NAMES.items()),
-)
+# What ``_raw_statement_document`` builds one from: the same columns, read as JSON text.
+_RAW_DOCUMENT_COLUMNS = (*_SCALAR_DOCUMENT_COLUMNS, statements.c.statement, statements.c.queriables)
 
 
 def _statement_scope(scope: StatementScope) -> list[sa.ColumnElement[bool]]:

@@ -48,7 +48,7 @@ statements = sa.Table(
     sa.Column("voiding", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("ref_target", UUID(as_uuid=False), nullable=True),
     sa.Column("hash", sa.Text, nullable=False),
-    sa.Column("queriables", JSONB, nullable=False),
+    sa.Column("queriables", JSONB, nullable=True),
     sa.Column("statement", JSONB, nullable=False),
     # Generated from ``statement`` (migration 0005) for the common Connection filters.
     *(

@@ -147,16 +147,24 @@ def _expected(store: PostgresStore, query: StatementQuery) -> list[str]:
     wanted = set(query.filter.terms())
     with store.engine.connect() as conn:
         rows = conn.execute(
-            sa.text("SELECT id, stored, queriables FROM statements WHERE lrs_id = :l"),
+            sa.text("SELECT id, stored, queriables, statement FROM statements WHERE lrs_id = :l"),
             {"l": query.lrs_id},
         ).all()
     from lrs.statements.record import record_terms
     from lrs.store.postgres import _queriables_from_json
+    from lrs.xapi.queriables import compute_queriables
 
     matching = [
         (row.stored, row.id)
         for row in rows
-        if wanted <= set(record_terms(_queriables_from_json(row.queriables)))
+        if wanted
+        <= set(
+            record_terms(
+                compute_queriables(row.statement)
+                if row.queriables is None
+                else _queriables_from_json(row.queriables)
+            )
+        )
         and (query.since is None or row.stored > query.since)
         and (query.until is None or row.stored <= query.until)
         and (query.after is None or (row.stored, row.id) < query.after)

@@ -15,6 +15,7 @@ from lrs.statements.record import StatementFilter, StatementQuery, record_terms
 from lrs.store.pg_terms import stored_terms
 from lrs.store.postgres import PostgresStore, _queriables_from_json, create_engine
 from lrs.tenancy.service import bootstrap
+from lrs.xapi.queriables import compute_queriables
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -98,9 +99,15 @@ def test_upgrade_moves_terms_to_the_side_table_and_downgrade_brings_them_back(
     assert len(before[0]) == 7 and len(before[1]) == 6
     with engine.connect() as conn:
         lookup = {
-            record_id: set(record_terms(_queriables_from_json(queriables)))
-            for record_id, queriables in conn.execute(
-                sa.text("SELECT id, queriables FROM statements")
+            record_id: set(
+                record_terms(
+                    compute_queriables(statement)
+                    if queriables is None
+                    else _queriables_from_json(queriables)
+                )
+            )
+            for record_id, queriables, statement in conn.execute(
+                sa.text("SELECT id, queriables, statement FROM statements")
             )
         }
     kept: dict[object, set[object]] = {}

@@ -71,10 +71,9 @@ def test_rows_hold_every_column_in_order_and_one_side_row_per_context_activity()
     assert row["timestamp"] == "2026-01-01T00:00:00+00:00"
     assert (row["voided"], row["voiding"], row["ref_target"]) == ("f", "f", "\\N")
     assert row["hash"] == record.hash
+    # The queriables are derived when read (NULL) unless the StatementRef rule changed them.
+    assert row["queriables"] == "\\N"
     # JSON fields: orjson escapes control characters, so COPY only doubled the backslashes.
-    assert orjson.loads(row["queriables"].replace("\\\\", "\\")) == orjson.loads(
-        orjson.dumps(queriables_json(record.queriables))
-    )
     assert orjson.loads(row["statement"].replace("\\\\", "\\")) == record.statement
     assert side.decode().splitlines() == [
         "\t".join((record.lrs_id, category, activity, "2026-01-01T00:00:00+00:00", record.id))
@@ -91,3 +90,26 @@ def test_rows_hold_every_column_in_order_and_one_side_row_per_context_activity()
         f"9\t2026-01-02T03:04:05.006000+00:00\t{record.id}",
     ]
     assert TERM_COLUMNS == ("term_id", "stored", "id")
+
+
+def test_a_statement_ref_keeps_its_queriables_in_the_row() -> None:
+    """The StatementRef rule may lend a statement its target's lookup arrays, which the
+    statement alone cannot give back: those rows keep their queriables."""
+    issued = new_client(
+        "6b0000000000000000000001", "6b0000000000000000000002", title="c", scopes=["all"]
+    )
+    record = build_record(
+        {
+            "actor": {"mbox": "mailto:a@example.com"},
+            "verb": {"id": "http://example.com/v"},
+            "object": {"objectType": "StatementRef", "id": "6fd2a3b2-9bd1-4f35-a0a8-9a0f0a5a8c11"},
+        },
+        client=issued.client,
+        lrs_id="6b0000000000000000000002",
+        stored=STORED,
+    )
+    rows, _ = statement_copy_text([record])
+    row = dict(zip(STATEMENT_COLUMNS, rows.decode().removesuffix("\n").split("\t"), strict=True))
+    assert orjson.loads(row["queriables"].replace("\\\\", "\\")) == orjson.loads(
+        orjson.dumps(queriables_json(record.queriables))
+    )
