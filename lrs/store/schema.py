@@ -32,8 +32,9 @@ models = sa.Table(
 )
 
 # Statements: the xAPI statement as stored (``statement``) and the instants and flags every listing
-# filters on. ``queriables`` keeps Learning Locker's lookup arrays and typed fields to rebuild the
-# record; the lookup terms derived from them live in ``statement_terms``.
+# filters on. ``queriables`` (Learning Locker's lookup arrays and the typed fields) is NULL and
+# derived from the statement when read, except where the StatementRef rule lent a statement its
+# target's arrays (migration 0014); the lookup terms live in ``statement_terms``.
 statements = sa.Table(
     "statements",
     metadata,
