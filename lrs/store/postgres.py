@@ -1075,6 +1075,17 @@ _QUERIABLE_NAMES = {
 _STATEMENT_DOCUMENT = sa.func.lrs_statement_lookups(
     statements.c.queriables, statements.c.statement, type_=JSONB
 )
+
+
+def _statement_text(path: str) -> sa.ColumnElement[Any]:
+    """``statement #>> '{...}'`` for a dotted ``statement.`` path, in the "C" collation: the
+    expression the Connection filter indexes are built on (migration 0015), written the same
+    way (a constant path, not a parameter) so PostgreSQL matches them."""
+    segments = path.split(".")[1:]
+    literal = sa.literal_column("'{" + ",".join(segments) + "}'::text[]")
+    return sa.collate(statements.c.statement.op("#>>", return_type=sa.Text())(literal), "C")
+
+
 _STATEMENT_TYPED: dict[str, sql.TypedColumn] = {
     "_id": sql.TypedColumn(statements.c.id, "text", nullable=False),
     "timestamp": sql.TypedColumn(statements.c.timestamp, "timestamptz", nullable=False),
@@ -1085,14 +1096,17 @@ _STATEMENT_TYPED: dict[str, sql.TypedColumn] = {
     "client": sql.TypedColumn(statements.c.client_id, "text", nullable=False),
     "hash": sql.TypedColumn(statements.c.hash, "text", nullable=False),
     "statement": sql.TypedColumn(statements.c.statement, "jsonb", nullable=False),
-    "statement.verb.id": sql.TypedColumn(statements.c.verb_id, "text"),
-    "statement.object.id": sql.TypedColumn(statements.c.object_id, "text"),
-    "statement.actor.mbox": sql.TypedColumn(statements.c.actor_mbox, "text"),
-    "statement.actor.account.name": sql.TypedColumn(statements.c.actor_account_name, "text"),
-    "statement.actor.account.homePage": sql.TypedColumn(
-        statements.c.actor_account_homepage, "text"
-    ),
-    "statement.context.registration": sql.TypedColumn(statements.c.registration, "text"),
+    **{
+        path: sql.TypedColumn(_statement_text(path), "text")
+        for path in (
+            "statement.verb.id",
+            "statement.object.id",
+            "statement.actor.mbox",
+            "statement.actor.account.name",
+            "statement.actor.account.homePage",
+            "statement.context.registration",
+        )
+    },
 }
 STATEMENT_BINDING = sql.TableBinding.of(_STATEMENT_DOCUMENT, _STATEMENT_TYPED)
 # The same, but ``timestamp`` and ``_id`` read from a joined ``statement_context_activities``

@@ -51,18 +51,6 @@ statements = sa.Table(
     sa.Column("hash", sa.Text, nullable=False),
     sa.Column("queriables", JSONB, nullable=True),
     sa.Column("statement", JSONB, nullable=False),
-    # Generated from ``statement`` (migration 0005) for the common Connection filters.
-    *(
-        sa.Column(name, sa.Text(collation="C"), sa.Computed(f"statement #>> '{path}'"))
-        for name, path in (
-            ("verb_id", "{verb,id}"),
-            ("object_id", "{object,id}"),
-            ("actor_mbox", "{actor,mbox}"),
-            ("actor_account_name", "{actor,account,name}"),
-            ("actor_account_homepage", "{actor,account,homePage}"),
-            ("registration", "{context,registration}"),
-        )
-    ),
     sa.UniqueConstraint("lrs_id", "statement_id", name="statements_lrs_statement_id"),
     sa.Index(
         "statements_ref_target",
