@@ -6,7 +6,8 @@ A statement's terms (``lrs.statements.record.record_terms``: ``verb:<iri>``, ``a
 in (migration 0011). A filtered ``GET /statements`` page walks one term's rows in that order,
 checks the statement row (and any other term) for each, and stops when the page is full. No step
 depends on PostgreSQL's row estimates, so the plan is the same on a store that was never
-analysed as on one that was.
+analysed as on one that was. A ``related_*`` term is not stored where its narrow form is
+(migration 0013): such a filter walks both stored terms (``term_group``).
 """
 
 from __future__ import annotations
