@@ -1167,17 +1167,15 @@ def statement_documents_query(
     return _paged(statement, query, _CONTEXT_ACTIVITY_BINDING)
 
 
-# The JSON-valued fields of a statement document: ``statement`` and the queriable arrays.
-_JSON_FIELD_ORDER = ("statement", *_QUERIABLE_NAMES)
-_JSON_FIELDS = frozenset(_JSON_FIELD_ORDER)
-
-
 def _raw_json_fields(query: FindQuery) -> frozenset[str] | None:
-    """The JSON fields a ``serialise_only`` find leaves as text (those no sort key reads), or
-    None for a find that decodes everything."""
+    """The JSON fields a ``serialise_only`` find leaves as text (``statement``, unless a sort
+    key reads it; the lookup arrays are always built in Python), or None for a find that
+    decodes everything."""
     if not query.serialise_only:
         return None
-    return _JSON_FIELDS - {key.path.segments[0] for key in query.sort}
+    if any(key.path.segments[0] == "statement" for key in query.sort):
+        return frozenset()
+    return frozenset({"statement"})
 
 
 # The scalar fields of a statement document, in the order ``_raw_statement_document`` unpacks.

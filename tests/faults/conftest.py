@@ -24,6 +24,7 @@ import pytest
 from lrs.ops.migrate import upgrade_to_head
 from lrs.ops.throwaway_postgres import PostgresNotFound, ThrowawayPostgres, free_port
 from tests.pg import IN_CI
+from tests.soak.memory import children
 
 LRS = str(Path(sys.executable).with_name("lrs"))
 KEY, SECRET = "fault-key", "fault-secret"
@@ -83,18 +84,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers: the master's child processes."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.process.pid:
-                pids.append(int(entry.name))
-        return sorted(pids)
+        return children(self.process.pid)
 
 
 @pytest.fixture
