@@ -54,5 +54,5 @@ clean: ## remove the virtualenv, caches and the throwaway PostgreSQL data
 	-$(BIN)/lrs pg --dir .pg --port 5433 --stop 2>/dev/null
 	rm -rf $(VENV) .pg .pytest_cache .ruff_cache .hypothesis *.egg-info
 
-conformance: $(STAMP) ## run the ADL conformance suite (xAPI 1.0.3): make conformance CTS=/path/to/suite
-	$(BIN)/python -m tests.conformance.run_cts $(CTS)
+conformance: $(STAMP) ## run the ADL conformance suites (xAPI 1.0.3 and 2.0.0): make conformance CTS=/path/to/suite [XAPI=2.0.0]
+	$(BIN)/python -m tests.conformance.run_cts $(CTS) $(XAPI)

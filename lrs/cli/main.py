@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``lrs`` and every command."""
     parser = argparse.ArgumentParser(
         prog="lrs",
-        description="A lightweight Learning Record Store (xAPI 1.0.3, Learning Locker APIs).",
+        description=(
+            "A lightweight Learning Record Store (xAPI 2.0.0 and 1.0.3, Learning Locker APIs)."
+        ),
         epilog=_settings_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

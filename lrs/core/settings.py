@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lrs.core.errors import LrsError
+from lrs.xapi.versions import SUPPORTED_VERSIONS
 
 
 class SettingsError(LrsError):
@@ -103,6 +104,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "X-Forwarded-For/-Proto/-Host headers are believed (from any other peer they are "
         "ignored); `none` trusts no peer.",
     ),
+    "LRS_XAPI_DEFAULT_VERSION": (
+        "2.0.0",
+        "The xAPI version (2.0.0 or 1.0.3) a response names in X-Experience-API-Version when "
+        "its request named none: /about, and the 400 for a missing header. Every other request "
+        "names its own.",
+    ),
     "LRS_XAPI_IGNORED_PARAMETERS": (
         "cachebuster,_",
         "Comma-separated query parameter names xAPI requests may carry and lrs ignores (the "
@@ -170,6 +177,7 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = DEFAULT_TRUSTED_PROXIES
     xapi_max_limit: int = 100
     xapi_ignored_parameters: tuple[str, ...] = ("cachebuster", "_")
+    xapi_default_version: str = "2.0.0"
     connection_max_page: int = 1000
     rest_max_limit: int = 1000
     auth_cache_seconds: int = 5
@@ -241,6 +249,13 @@ class Settings:
             raise SettingsError(
                 f"LRS_LOG_LEVEL must be one of debug, info, warning, error; got {log_level!r}"
             )
+        default_version = text("LRS_XAPI_DEFAULT_VERSION") or "2.0.0"
+        served = [version.name for version in SUPPORTED_VERSIONS]
+        if default_version not in served:
+            raise SettingsError(
+                f"LRS_XAPI_DEFAULT_VERSION must be one of {', '.join(served)}; "
+                f"got {default_version!r}"
+            )
         database_url = text("LRS_DATABASE_URL")
         if database_url is not None and not database_url.startswith("postgresql"):
             raise SettingsError(
@@ -267,6 +282,7 @@ class Settings:
             xapi_ignored_parameters=_names(
                 text("LRS_XAPI_IGNORED_PARAMETERS"), ("cachebuster", "_")
             ),
+            xapi_default_version=default_version,
             connection_max_page=integer("LRS_CONNECTION_MAX_PAGE", 1000, minimum=1) or 1000,
             rest_max_limit=integer("LRS_REST_MAX_LIMIT", 1000, minimum=1) or 1000,
             auth_cache_seconds=integer("LRS_AUTH_CACHE_SECONDS", 5, minimum=0) or 0,

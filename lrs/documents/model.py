@@ -55,18 +55,29 @@ class Document:
     updated: datetime
 
 
+class Unconditional(enum.Enum):
+    """What a write without ``If-Match`` or ``If-None-Match`` may do (Communication 3.1)."""
+
+    #: Create or replace (State PUTs under xAPI 1.0.3, every POST and DELETE).
+    ALLOWED = "allowed"
+    #: Create, but 409 over an existing document (State PUTs under xAPI 2.0.0).
+    CREATE_ONLY = "create only"
+    #: Nothing: 409 over an existing document, else 400 (profile PUTs, as Learning Locker and
+    #: the conformance suites have it).
+    REFUSED = "refused"
+
+
 @dataclass(frozen=True, slots=True)
 class Precondition:
-    """The ``If-Match`` / ``If-None-Match`` a write carries, and whether overwriting needs one.
+    """The ``If-Match`` / ``If-None-Match`` a write carries, and what it may do without either.
 
     ``if_match`` / ``if_none_match``: None when the header is absent, else its ETags (``"*"``
-    for any). ``overwrite_needs_condition``: the write must carry one of the two headers (profile
-    PUTs, Communication 3.1): without, it is a 409 over an existing document, else a 400.
+    for any). ``unconditional``: what the write may do when it carries neither header.
     """
 
     if_match: tuple[str, ...] | None = None
     if_none_match: tuple[str, ...] | None = None
-    overwrite_needs_condition: bool = False
+    unconditional: Unconditional = Unconditional.ALLOWED
 
 
 class WriteMode(enum.Enum):

@@ -14,7 +14,14 @@ from typing import Any
 import orjson
 
 from lrs.core.errors import BadRequest, Conflict, PreconditionFailed
-from lrs.documents.model import Document, DocumentKey, DocumentWrite, Precondition, WriteMode
+from lrs.documents.model import (
+    Document,
+    DocumentKey,
+    DocumentWrite,
+    Precondition,
+    Unconditional,
+    WriteMode,
+)
 
 JSON = "application/json"
 
@@ -30,9 +37,9 @@ def is_json(content_type: str) -> bool:
 
 
 def check_precondition(existing: Document | None, precondition: Precondition) -> None:
-    """Raise when the write must not happen: 412 for a failed If-Match / If-None-Match; for
-    writes that need a condition (profile PUTs) and have none, 409 over an existing document
-    and 400 otherwise, as Learning Locker and the conformance suite do."""
+    """Raise when the write must not happen: 412 for a failed If-Match / If-None-Match; for a
+    write with neither header, what ``precondition.unconditional`` says (409 over an existing
+    document unless it is ``ALLOWED``; 400 over none if it is ``REFUSED``)."""
     current = existing.etag if existing is not None else None
     if precondition.if_match is not None and (
         current is None
@@ -50,7 +57,7 @@ def check_precondition(existing: Document | None, precondition: Precondition) ->
     ):
         raise PreconditionFailed("If-None-Match: the document already exists")
     if (
-        precondition.overwrite_needs_condition
+        precondition.unconditional is not Unconditional.ALLOWED
         and precondition.if_match is None
         and precondition.if_none_match is None
     ):
@@ -59,6 +66,8 @@ def check_precondition(existing: Document | None, precondition: Precondition) ->
                 "the document already exists: read it, then send If-Match with its ETag to "
                 "overwrite it"
             )
+        if precondition.unconditional is Unconditional.CREATE_ONLY:
+            return
         raise BadRequest(
             "If-None-Match: a profile PUT needs If-None-Match: * to create a document (or "
             "If-Match with the current ETag to replace one)",

@@ -15,6 +15,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 ERROR_KEY = "lrs.alternate_syntax_error"
+#: Set (to True) on every request that uses the syntax, well formed or not: xAPI 2.0.0 dropped
+#: it, so the app refuses it when the request asks for 2.0.
+USED_KEY = "lrs.alternate_syntax"
 XAPI_PREFIX = "/data/xAPI"
 _METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE"})
 _FORM_TYPE = "application/x-www-form-urlencoded"
@@ -34,6 +37,7 @@ def rewrite(environ: dict[str, Any], max_body_bytes: int) -> None:
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     if "method" not in query:
         return
+    environ[USED_KEY] = True
     if environ.get("REQUEST_METHOD") != "POST":
         environ[ERROR_KEY] = "method: the alternate request syntax must be sent with POST"
         return

@@ -111,7 +111,7 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
             ChunkedBodyLimit(),
             BodySizeLimit(settings.max_body_bytes),
             XapiIgnoredParameters(settings.xapi_ignored_parameters),
-            XapiProtocol(),
+            XapiProtocol(default_version=settings.xapi_default_version),
             Authentication(store, cache_seconds=settings.auth_cache_seconds),
         ],
     )

@@ -11,7 +11,6 @@ The authenticated ``Principal`` is put on ``req.context.principal``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -21,13 +20,14 @@ import falcon
 from lrs.core.errors import BadRequest, PayloadTooLarge
 from lrs.core.timeutil import to_iso, utc_now
 from lrs.http.alternate_syntax import ERROR_KEY as ALTERNATE_SYNTAX_ERROR
+from lrs.http.alternate_syntax import USED_KEY as ALTERNATE_SYNTAX_USED
 from lrs.http.auth import PrincipalCache
 from lrs.store.base import Store
 from lrs.tenancy.scopes import Access
+from lrs.xapi.versions import SUPPORTED_VERSIONS, XapiVersion, negotiate
 
 XAPI_PREFIX = "/data/xAPI"
-XAPI_VERSION = "1.0.3"
-_ACCEPTED_VERSION = re.compile(r"1\.0(\.\d+)?")
+_SUPPORTED_NAMES = " or ".join(version.name for version in SUPPORTED_VERSIONS)
 
 
 class BodySizeLimit:
@@ -94,33 +94,51 @@ class XapiIgnoredParameters:
 class XapiProtocol:
     """The xAPI's cross-cutting HTTP rules for every request under ``/data/xAPI``.
 
-    Requests must say ``X-Experience-API-Version: 1.0`` or ``1.0.x`` (except ``/about`` and CORS
-    preflights); every response, errors included, says ``X-Experience-API-Version: 1.0.3``;
-    every statements response carries ``X-Experience-API-Consistent-Through`` (statements are
+    Requests must say ``X-Experience-API-Version`` with a version lrs serves (``1.0``, ``1.0.x``,
+    ``2.0`` or ``2.0.x``; ``/about`` and CORS preflights may omit it). The version in force is put
+    on ``req.context.xapi_version`` (:func:`xapi_version` reads it) and every response, errors
+    included, echoes its full name (``default_version`` when the request named none); every
+    statements response carries ``X-Experience-API-Consistent-Through`` (statements are
     queryable as soon as the storing request has answered, so that is the current instant).
     """
 
-    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = utc_now, *, default_version: str = "2.0.0"
+    ) -> None:
         self._clock = clock
+        self._default = next(v for v in SUPPORTED_VERSIONS if v.name == default_version)
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Reject malformed alternate-syntax requests and wrong or missing versions."""
+        """Pick the version in force; reject malformed alternate-syntax requests, the syntax
+        under a version without it, and wrong or missing versions."""
+        header = req.get_header("X-Experience-API-Version")
+        version = None if header is None else negotiate(header)
+        req.context.xapi_version = self._default if version is None else version
         alternate_error = req.env.get(ALTERNATE_SYNTAX_ERROR)
         if alternate_error:
             raise BadRequest(alternate_error, field="method")
         if not req.path.startswith(XAPI_PREFIX) or req.method == "OPTIONS":
             return
+        if (
+            version is not None
+            and req.env.get(ALTERNATE_SYNTAX_USED)
+            and not version.alternate_syntax
+        ):
+            raise BadRequest(
+                f"method: xAPI {version.name} has no alternate request syntax; send the "
+                "request with its own method, headers and query parameters",
+                field="method",
+            )
         if req.path.rstrip("/") == f"{XAPI_PREFIX}/about":
             return
-        version = req.get_header("X-Experience-API-Version")
-        if version is None:
+        if header is None:
             raise BadRequest(
-                "the X-Experience-API-Version header is missing; send 1.0.3",
+                f"the X-Experience-API-Version header is missing; send {_SUPPORTED_NAMES}",
                 field="X-Experience-API-Version",
             )
-        if _ACCEPTED_VERSION.fullmatch(version.strip()) is None:
+        if version is None:
             raise BadRequest(
-                f"X-Experience-API-Version {version!r} is not supported; send 1.0.3",
+                f"X-Experience-API-Version {header!r} is not supported; send {_SUPPORTED_NAMES}",
                 field="X-Experience-API-Version",
             )
 
@@ -130,6 +148,13 @@ class XapiProtocol:
         """Add the version header, and the consistency header on statements responses."""
         if not req.path.startswith(XAPI_PREFIX):
             return
-        resp.set_header("X-Experience-API-Version", XAPI_VERSION)
+        # An earlier middleware may have refused the request before process_request ran.
+        version: XapiVersion = getattr(req.context, "xapi_version", self._default)
+        resp.set_header("X-Experience-API-Version", version.name)
         if req.path.rstrip("/") == f"{XAPI_PREFIX}/statements":
             resp.set_header("X-Experience-API-Consistent-Through", to_iso(self._clock()))
+
+
+def xapi_version(req: falcon.Request) -> XapiVersion:
+    """The xAPI version in force for a request (:class:`XapiProtocol` sets it)."""
+    return req.context.xapi_version

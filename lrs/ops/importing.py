@@ -49,8 +49,12 @@ from lrs.xapi.attachments import statement_attachments
 from lrs.xapi.signature import verify_signed_statements
 from lrs.xapi.timestamps import parse_timestamp
 from lrs.xapi.validate import validate_statement
+from lrs.xapi.versions import XAPI_2_0_0
 
 DEFAULT_BATCH_SIZE = 500
+#: Imported statements are checked, and get a ``version`` if they have none, as a statements POST
+#: under this xAPI version would: 2.0.0's rules take every 1.0.x statement as well.
+IMPORT_VERSION = XAPI_2_0_0
 #: Rejections kept with their message for the summary; the rest are only counted (and written
 #: to the rejects file, if any).
 LISTED_REJECTIONS = 1000
@@ -126,15 +130,16 @@ class _Built:
 
 
 def check_statement(item: SourceItem) -> dict[str, Any]:
-    """Parse and validate one statement as a statements POST would; ``BadRequest`` names the
-    path at fault (``actor.mbox: ...``)."""
+    """Parse and validate one statement as a statements POST under xAPI 2.0.0 would (which
+    takes every 1.0.x statement too); ``BadRequest`` names the path at fault
+    (``actor.mbox: ...``)."""
     statement = item.value
     if statement is UNPARSED:
         try:
             statement = orjson.loads(item.raw)
         except orjson.JSONDecodeError as error:
             raise BadRequest(f"not valid JSON: {error}") from None
-    validate_statement(statement)
+    validate_statement(statement, version=IMPORT_VERSION)
     for path, attachment in statement_attachments(statement):
         if "fileUrl" not in attachment:
             raise BadRequest(
@@ -143,7 +148,7 @@ def check_statement(item: SourceItem) -> dict[str, Any]:
                 field=path,
             )
     try:
-        verify_signed_statements([statement], {})
+        verify_signed_statements([statement], {}, IMPORT_VERSION)
     except BadRequest as error:  # its paths start with the batch index, "[0]."
         message = error.message.removeprefix("[0].")
         raise BadRequest(message, field=(error.field or "").removeprefix("[0].")) from None
@@ -194,7 +199,13 @@ class _Importer:
             if not self.as_new:
                 stored = _kept_stored(statement) or now
                 author = self._author(statement)
-            record = build_record(statement, client=author, lrs_id=self.lrs_id, stored=stored)
+            record = build_record(
+                statement,
+                client=author,
+                lrs_id=self.lrs_id,
+                stored=stored,
+                statement_version=IMPORT_VERSION.statement_version,
+            )
             built.append(_Built(checked.item, record))
         return built
 

@@ -10,7 +10,7 @@ from lrs.core.ids import new_object_id
 from lrs.statements.record import StatementRecord
 from lrs.store.models import Client
 from lrs.xapi.conflict import statement_hash
-from lrs.xapi.normalize import normalize_statement
+from lrs.xapi.normalize import STATEMENT_VERSION, normalize_statement
 from lrs.xapi.queriables import compute_queriables
 from lrs.xapi.timestamps import canonical_timestamp, parse_timestamp
 
@@ -41,10 +41,18 @@ def same_content(first: str, second: str) -> bool:
 
 
 def build_record(
-    statement: Mapping[str, Any], *, client: Client, lrs_id: str, stored: datetime
+    statement: Mapping[str, Any],
+    *,
+    client: Client,
+    lrs_id: str,
+    stored: datetime,
+    statement_version: str = STATEMENT_VERSION,
 ) -> StatementRecord:
-    """The record for a validated statement sent by ``client`` and stored at ``stored``."""
-    normalized = normalize_statement(statement, stored=stored, authority=client.authority)
+    """The record for a validated statement sent by ``client`` and stored at ``stored``;
+    ``statement_version`` is the ``version`` it gets if it was sent without one."""
+    normalized = normalize_statement(
+        statement, stored=stored, authority=client.authority, version=statement_version
+    )
     timestamp = parse_timestamp(normalized["timestamp"])
     assert timestamp is not None  # validated
     return StatementRecord(

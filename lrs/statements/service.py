@@ -64,7 +64,13 @@ class StatementService:
             statements = [_with_put_id(request, statement_id)]
         stored = self._clock()
         records = [
-            build_record(statement, client=principal.client, lrs_id=lrs_id, stored=stored)
+            build_record(
+                statement,
+                client=principal.client,
+                lrs_id=lrs_id,
+                stored=stored,
+                statement_version=request.version.statement_version,
+            )
             for statement in statements
         ]
         attachments = [

@@ -24,7 +24,6 @@ __all__ = [
     "is_sha1_hex",
     "is_sha2_hex",
     "is_uuid",
-    "is_version",
     "media_type_essence",
 ]
 
@@ -36,7 +35,6 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # SHA-384 (96), SHA-512 (128).
 _SHA2_HEX_LENGTHS = frozenset({56, 64, 96, 128})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_VERSION = re.compile(r"1\.0(?:\.\d+)?")
 _RESTRICTED_NAME = r"[A-Za-z0-9!#$&^_.+\-]+"  # RFC 6838 restricted-name
 _MEDIA_TYPE = re.compile(rf"{_RESTRICTED_NAME}/{_RESTRICTED_NAME}(?:\s*;.*)?", re.DOTALL)
 
@@ -109,11 +107,6 @@ def is_sha2_hex(value: str) -> bool:
 def is_uuid(value: str) -> bool:
     """True for a UUID in the standard 8-4-4-4-12 hex string form (either case)."""
     return len(value) == 36 and _UUID.fullmatch(value) is not None
-
-
-def is_version(value: str) -> bool:
-    """True for a statement ``version`` this LRS accepts: ``1.0`` or ``1.0.<patch>``."""
-    return _VERSION.fullmatch(value) is not None
 
 
 def is_media_type(value: str) -> bool:

@@ -4,7 +4,8 @@
 * ``ids``: Agents and Identified Groups keep ``objectType`` (when present) and their one IFI;
   Anonymous Groups keep ``objectType`` and their members in ``ids`` form; Activities keep only
   ``id``; Verbs keep only ``id`` (no ``display``, Data 2.4.3.s6.b2). This applies to the actor,
-  object, authority, context instructor/team/contextActivities and inside a SubStatement.
+  object, authority, context instructor/team/contextActivities, the agent of each contextAgent
+  and the group of each contextGroup (xAPI 2.0.0), and inside a SubStatement.
   Everything else (result, timestamps, attachments, StatementRefs, ...) is kept.
 * ``canonical``: every Activity's ``definition`` is the LRS's canonical one (looked up through
   ``activity_definition``, falling back to the statement's own), and every language map in it
@@ -73,6 +74,14 @@ def _ids_context(context: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("instructor", "team"):
         if key in result:
             result[key] = _ids_actor(result[key])
+    for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+        if isinstance(result.get(key), list):
+            result[key] = [
+                {**item, member: _ids_actor(item[member])}
+                if isinstance(item, Mapping) and isinstance(item.get(member), Mapping)
+                else item
+                for item in result[key]
+            ]
     activities = result.get("contextActivities")
     if isinstance(activities, Mapping):
         result["contextActivities"] = {

@@ -31,6 +31,7 @@ from lrs.xapi.attachments import (
 from lrs.xapi.datatypes import media_type_essence
 from lrs.xapi.signature import verify_signed_statements
 from lrs.xapi.validate import validate_statements
+from lrs.xapi.versions import XAPI_1_0_3, XapiVersion
 
 __all__ = [
     "MAX_JSON_DEPTH",
@@ -58,10 +59,15 @@ class StatementsRequest:
     single: bool
     #: Attachment data sent with the statements, by lower-case SHA-2.
     attachments: dict[str, AttachmentPart] = field(default_factory=dict)
+    #: The xAPI version the statements were sent under (it sets their default ``version``).
+    version: XapiVersion = XAPI_1_0_3
 
 
-def read_statements(body: bytes, content_type: str | None) -> StatementsRequest:
-    """Parse and check a statements request body; ``BadRequest`` names the first problem."""
+def read_statements(
+    body: bytes, content_type: str | None, version: XapiVersion = XAPI_1_0_3
+) -> StatementsRequest:
+    """Parse and check a statements request body under ``version``'s rules; ``BadRequest``
+    names the first problem."""
     essence = media_type_essence(content_type or "")
     parts: dict[str, AttachmentPart] = {}
     if essence == "application/json":
@@ -79,14 +85,17 @@ def read_statements(body: bytes, content_type: str | None) -> StatementsRequest:
             field="Content-Type",
         )
     check_json_shape(document)
-    statements = validate_statements(document)
+    statements = validate_statements(document, version)
     if essence == "application/json":
         require_file_urls(statements)
     else:
         check_attachment_parts(statements, parts)
-    verify_signed_statements(statements, parts)
+    verify_signed_statements(statements, parts, version)
     return StatementsRequest(
-        statements=statements, single=isinstance(document, dict), attachments=parts
+        statements=statements,
+        single=isinstance(document, dict),
+        attachments=parts,
+        version=version,
     )
 
 

@@ -83,12 +83,14 @@ def normalize_statement(
     authority: Mapping[str, Any],
     keep_authority: bool = False,
     new_id: Callable[[], str] = _new_id,
+    version: str = STATEMENT_VERSION,
 ) -> dict[str, Any]:
     """The statement as stored: LRS-assigned properties set, contextActivities as arrays.
 
     ``stored`` is the storage instant (aware, any zone; written in UTC with milliseconds);
     ``authority`` the Agent or Group of the client's credentials; ``new_id`` makes ids for
-    statements sent without one.
+    statements sent without one; ``version`` is the ``version`` of a statement sent without one
+    (that of the xAPI version it was sent under: a statement keeps the one it was sent with).
     """
     result = dict(wrap_context_activities(statement))
     if "id" not in result:
@@ -100,5 +102,5 @@ def normalize_statement(
     if not (keep_authority and "authority" in result):
         result["authority"] = authority
     if "version" not in result:
-        result["version"] = STATEMENT_VERSION
+        result["version"] = version
     return result

@@ -6,8 +6,9 @@ Learning Locker's queriable arrays (xapi-service ``storeStatements/queriables/*`
 ``agents``
     IFI strings of the actor and of an Agent/Group object, Group members included.
 ``relatedAgents``
-    ``agents`` plus context ``instructor`` and ``team``, the ``authority``, and the actor, object,
-    instructor and team of a SubStatement object (all with Group members).
+    ``agents`` plus context ``instructor`` and ``team``, the agents of ``contextAgents`` and the
+    groups of ``contextGroups`` (xAPI 2.0.0), the ``authority``, and the actor, object and those
+    context people of a SubStatement object (all with Group members).
 ``verbs``
     ``[verb.id]``.
 ``activities``
@@ -107,10 +108,16 @@ def _narrow_agents(statement: Mapping[str, Any], out: list[str | None]) -> None:
 
 
 def _context_agents(context: Any, out: list[str | None]) -> None:
-    """Team and instructor agents of a Statement's or SubStatement's context."""
-    if isinstance(context, dict):
-        _actor_idents(context.get("team"), out)
-        _actor_idents(context.get("instructor"), out)
+    """Team and instructor agents of a Statement's or SubStatement's context, then the agents
+    of its ``contextAgents`` and the groups of its ``contextGroups`` (xAPI 2.0.0)."""
+    if not isinstance(context, dict):
+        return
+    _actor_idents(context.get("team"), out)
+    _actor_idents(context.get("instructor"), out)
+    for key, member in (("contextAgents", "agent"), ("contextGroups", "group")):
+        for item in context.get(key) or ():
+            if isinstance(item, dict):
+                _actor_idents(item.get(member), out)
 
 
 def _object_activity(statement: Mapping[str, Any]) -> str | None:

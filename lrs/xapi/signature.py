@@ -40,6 +40,7 @@ from lrs.xapi.attachments import AttachmentPart, statement_attachments
 from lrs.xapi.conflict import statements_equivalent
 from lrs.xapi.datatypes import media_type_essence
 from lrs.xapi.validate import validate_statement
+from lrs.xapi.versions import XAPI_1_0_3, XapiVersion
 
 __all__ = [
     "SIGNATURE_CONTENT_TYPE",
@@ -157,9 +158,13 @@ def _without_attachments(statement: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def verify_statement_signature(
-    statement: Mapping[str, Any], jws: bytes, path: str = "attachments"
+    statement: Mapping[str, Any],
+    jws: bytes,
+    path: str = "attachments",
+    version: XapiVersion = XAPI_1_0_3,
 ) -> None:
-    """Check one JWS against the statement it was attached to (see the module docstring)."""
+    """Check one JWS against the statement it was attached to (see the module docstring); the
+    payload is validated under ``version``'s rules, as the statement was."""
     parsed = parse_jws(jws, path)
     algorithm = parsed.header.get("alg")
     if algorithm not in _HASHES:
@@ -173,7 +178,7 @@ def verify_statement_signature(
         )
     payload = _without_attachments(_json_object(parsed.payload, "payload", path))
     try:
-        validate_statement(payload)
+        validate_statement(payload, version=version)
     except BadRequest as error:
         raise BadRequest(
             f"{path}: the signed payload is not a valid statement ({error.message})", field=path
@@ -195,7 +200,9 @@ def verify_statement_signature(
 
 
 def verify_signed_statements(
-    statements: Sequence[Mapping[str, Any]], parts: Mapping[str, AttachmentPart | bytes]
+    statements: Sequence[Mapping[str, Any]],
+    parts: Mapping[str, AttachmentPart | bytes],
+    version: XapiVersion = XAPI_1_0_3,
 ) -> None:
     """Check every signature attachment of ``statements`` whose data is in ``parts`` (by SHA-2)."""
     for index, statement in enumerate(statements):
@@ -216,4 +223,4 @@ def verify_signed_statements(
             if part is None:
                 continue
             data = part.data if isinstance(part, AttachmentPart) else part
-            verify_statement_signature(statement, data, path)
+            verify_statement_signature(statement, data, path, version)

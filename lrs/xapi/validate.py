@@ -1,4 +1,7 @@
-"""Validation of xAPI 1.0.3 Statements (xAPI-Data 2.2 to 2.4, and 4) as the ADL suite tests it.
+"""Validation of xAPI Statements (xAPI-Data 2.2 to 2.4, and 4) as the ADL suites test it.
+
+The rules are 1.0.3's; under xAPI 2.0.0 (the ``version`` argument) a context may also hold
+``contextAgents`` and ``contextGroups``, and a statement's ``version`` may be 2.0.x.
 
 Every object is closed: a property the spec does not define for that object is rejected, and
 property names are case-sensitive (Data 2.2.s4.b1.b5, b1.b7, s4.b8). ``null`` is rejected
@@ -41,9 +44,9 @@ from lrs.xapi.datatypes import (
     is_sha1_hex,
     is_sha2_hex,
     is_uuid,
-    is_version,
 )
 from lrs.xapi.timestamps import is_timestamp
+from lrs.xapi.versions import XAPI_1_0_3, XapiVersion
 
 __all__ = [
     "VOIDED_VERB",
@@ -122,6 +125,10 @@ _CONTEXT_KEYS = frozenset(
         "extensions",
     }
 )
+#: What xAPI 2.0.0 adds to a Context (9274.1.1, 4.2.2.5): people and teams with their roles.
+_CONTEXT_2_0_KEYS = frozenset({"contextAgents", "contextGroups"})
+_CONTEXT_AGENT_KEYS = frozenset({"objectType", "agent", "relevantTypes"})
+_CONTEXT_GROUP_KEYS = frozenset({"objectType", "group", "relevantTypes"})
 _CONTEXT_ACTIVITY_KEYS = frozenset({"parent", "grouping", "category", "other"})
 _ATTACHMENT_KEYS = frozenset(
     {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
@@ -138,6 +145,8 @@ _KNOWN_KEYS: dict[str, str] = {
         _GROUP_KEYS,
         _ACCOUNT_KEYS,
         _DEFINITION_KEYS,
+        _CONTEXT_2_0_KEYS,
+        _CONTEXT_AGENT_KEYS,
         _RESULT_KEYS,
         _SCORE_KEYS,
         _CONTEXT_KEYS,
@@ -526,7 +535,7 @@ def _statement_ref(obj: dict[str, Any], path: str) -> None:
     validate_uuid(obj["id"], f"{prefix}id")
 
 
-def _object(value: Any, path: str, *, nested: bool) -> str:
+def _object(value: Any, path: str, *, nested: bool, version: XapiVersion) -> str:
     """A statement's ``object``; returns its objectType (``Activity`` when absent)."""
     prefix = f"{path}." if path else ""
     obj = _object_at(value, path)
@@ -546,7 +555,7 @@ def _object(value: Any, path: str, *, nested: bool) -> str:
     elif object_type == "SubStatement":
         if nested:
             _fail(f"{prefix}objectType", "a SubStatement cannot contain another SubStatement")
-        _statement_body(obj, path, substatement=True)
+        _statement_body(obj, path, substatement=True, version=version)
     else:
         _fail(
             f"{prefix}objectType",
@@ -615,11 +624,69 @@ def _context_activities(value: Any, path: str) -> None:
             _fail(entry_path, f"must be an Activity or an array of Activities, not {_kind(entry)}")
 
 
-def _context(value: Any, path: str, object_type: str) -> None:
-    """A Context object (Data 2.4.6); ``object_type`` is the statement object's type."""
+def _relevant_types(value: Any, path: str) -> None:
+    """``relevantTypes`` of a contextAgent or contextGroup: a non-empty array of IRIs."""
+    if not isinstance(value, list) or not value:
+        _fail(path, f"must be a non-empty array of IRIs, not {_show(value)}")
+    for index, item in enumerate(value):
+        _iri(item, f"{path}[{index}]")
+
+
+def _context_people(context: dict[str, Any], path: str) -> None:
+    """``contextAgents`` and ``contextGroups`` (xAPI 2.0.0): arrays of contextAgent objects
+    (an Agent with the types of its role) and of contextGroup objects (a Group, likewise)."""
+    prefix = f"{path}." if path else ""
+    for key, object_type, member, keys in (
+        ("contextAgents", "contextAgent", "agent", _CONTEXT_AGENT_KEYS),
+        ("contextGroups", "contextGroup", "group", _CONTEXT_GROUP_KEYS),
+    ):
+        if key not in context:
+            continue
+        items = context[key]
+        if not isinstance(items, list):
+            _fail(
+                f"{prefix}{key}", f"must be an array of {object_type} objects, not {_kind(items)}"
+            )
+        for index, item in enumerate(items):
+            item_path = f"{prefix}{key}[{index}]"
+            obj = _object_at(item, item_path)
+            _closed(obj, keys, item_path)
+            if obj.get("objectType") != object_type:
+                _fail(
+                    f"{item_path}.objectType",
+                    f"must be {object_type!r}, got {_show(obj.get('objectType'))}",
+                )
+            if member not in obj:
+                _fail(f"{item_path}.{member}", "is required")
+            if member == "agent":
+                agent = _object_at(obj["agent"], f"{item_path}.agent")
+                if agent.get("objectType", "Agent") != "Agent":
+                    _fail(
+                        f"{item_path}.agent.objectType",
+                        f"must be 'Agent', got {_show(agent.get('objectType'))}",
+                    )
+                _agent(agent, f"{item_path}.agent")
+            else:
+                _team(obj["group"], f"{item_path}.group")
+            if "relevantTypes" in obj:
+                _relevant_types(obj["relevantTypes"], f"{item_path}.relevantTypes")
+
+
+def _context(value: Any, path: str, object_type: str, version: XapiVersion) -> None:
+    """A Context object (Data 2.4.6); ``object_type`` is the statement object's type; xAPI
+    2.0.0 adds ``contextAgents`` and ``contextGroups``."""
     prefix = f"{path}." if path else ""
     context = _object_at(value, path)
-    _closed(context, _CONTEXT_KEYS, path)
+    if version.context_agents:
+        _closed(context, _CONTEXT_KEYS | _CONTEXT_2_0_KEYS, path)
+        _context_people(context, path)
+    else:
+        for key in sorted(_CONTEXT_2_0_KEYS & context.keys()):
+            _fail(
+                _join(path, key),
+                "is an xAPI 2.0.0 property; send X-Experience-API-Version: 2.0.0 to use it",
+            )
+        _closed(context, _CONTEXT_KEYS, path)
     if "registration" in context:
         validate_uuid(context["registration"], f"{prefix}registration")
     if "instructor" in context:
@@ -678,7 +745,9 @@ def _attachments(value: Any, path: str) -> None:
 # --- statements ----------------------------------------------------------------------------------
 
 
-def _statement_body(obj: dict[str, Any], path: str, *, substatement: bool) -> None:
+def _statement_body(
+    obj: dict[str, Any], path: str, *, substatement: bool, version: XapiVersion
+) -> None:
     """What a Statement and a SubStatement share: actor, verb, object, result, context, ..."""
     prefix = f"{path}." if path else ""
     if substatement:
@@ -693,7 +762,7 @@ def _statement_body(obj: dict[str, Any], path: str, *, substatement: bool) -> No
             _fail(_join(path, key), "is required")
     validate_actor(obj["actor"], f"{prefix}actor")
     verb_id = _verb(obj["verb"], f"{prefix}verb")
-    object_type = _object(obj["object"], f"{prefix}object", nested=substatement)
+    object_type = _object(obj["object"], f"{prefix}object", nested=substatement, version=version)
     if verb_id == VOIDED_VERB and object_type != "StatementRef":
         _fail(
             f"{prefix}object.objectType",
@@ -702,18 +771,19 @@ def _statement_body(obj: dict[str, Any], path: str, *, substatement: bool) -> No
     if "result" in obj:
         _result(obj["result"], f"{prefix}result")
     if "context" in obj:
-        _context(obj["context"], f"{prefix}context", object_type)
+        _context(obj["context"], f"{prefix}context", object_type, version)
     if "timestamp" in obj:
         validate_timestamp(obj["timestamp"], f"{prefix}timestamp")
     if "attachments" in obj:
         _attachments(obj["attachments"], f"{prefix}attachments")
 
 
-def validate_statement(statement: Any, path: str = "") -> None:
-    """Validate one Statement; ``path`` prefixes every error path (``""`` at the root)."""
+def validate_statement(statement: Any, path: str = "", version: XapiVersion = XAPI_1_0_3) -> None:
+    """Validate one Statement under ``version``'s rules; ``path`` prefixes every error path
+    (``""`` at the root)."""
     prefix = f"{path}." if path else ""
     obj = _object_at(statement, path)
-    _statement_body(obj, path, substatement=False)
+    _statement_body(obj, path, substatement=False, version=version)
     if "id" in obj:
         validate_uuid(obj["id"], f"{prefix}id")
     if "stored" in obj:
@@ -721,19 +791,28 @@ def validate_statement(statement: Any, path: str = "") -> None:
     if "authority" in obj:
         _authority(obj["authority"], f"{prefix}authority")
     if "version" in obj:
-        version = obj["version"]
-        if not is_version(_string(version, f"{prefix}version")):
-            _fail(f"{prefix}version", f"must be 1.0 or 1.0.x, got {_show(version)}")
+        _statement_version(obj["version"], f"{prefix}version", version)
 
 
-def validate_statements(body: Any) -> list[dict[str, Any]]:
-    """Validate a PUT/POST body (one Statement or an array) and return it as a list.
+def _statement_version(value: Any, path: str, version: XapiVersion) -> None:
+    """A statement's ``version``: 1.0 or 1.0.x, and under xAPI 2.0.0 also 2.0 or 2.0.x."""
+    if version.statement_versions.fullmatch(_string(value, path)) is None:
+        _fail(
+            path,
+            f"must be {version.statement_versions_text} under xAPI {version.name}, "
+            f"got {_show(value)}",
+        )
+
+
+def validate_statements(body: Any, version: XapiVersion = XAPI_1_0_3) -> list[dict[str, Any]]:
+    """Validate a PUT/POST body (one Statement or an array) under ``version``'s rules and return
+    it as a list.
 
     Paths of statements in an array start with their index (``[3].verb.id``). Two statements of a
     batch with the same id (compared case-insensitively) are rejected.
     """
     if isinstance(body, dict):
-        validate_statement(body)
+        validate_statement(body, version=version)
         return [body]
     if not isinstance(body, list):
         raise BadRequest(
@@ -742,7 +821,7 @@ def validate_statements(body: Any) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     for index, statement in enumerate(body):
         path = f"[{index}]"
-        validate_statement(statement, path)
+        validate_statement(statement, path, version)
         statement_id = statement.get("id")
         if statement_id is not None:
             key = statement_id.lower()

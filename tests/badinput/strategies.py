@@ -141,6 +141,12 @@ _FULL_MUTATIONS: tuple[tuple[str, Any], ...] = (
     ("context.statement", {"objectType": "StatementRef", "id": "nope"}),
     ("context.statement", {"id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee"}),
     ("context.extensions", {"x": 1}),
+    # xAPI 2.0.0's context people: refused under 1.0.3, which these requests speak.
+    (
+        "context.contextAgents",
+        [{"objectType": "contextAgent", "agent": {"mbox": "mailto:coach@example.com"}}],
+    ),
+    ("context.contextGroups", []),
     *(("timestamp", v) for v in _BAD_TIMESTAMPS),
     *(("stored", v) for v in _BAD_TIMESTAMPS),
     ("authority", {"name": "no ifi"}),
@@ -363,7 +369,7 @@ _BAD_SINCE = (
 )
 _BAD_LIMIT = ("-1", "x", "1.5", "", "1e3", "+-1", " 1", "0x10")
 _BAD_BOOL = ("yes", "1", "True", "")
-_BAD_VERSIONS = ("", "0.9", "0.95", "2.0.0", "1.1.0", "x", "1.0.3x", "1")
+_BAD_VERSIONS = ("", "0.9", "0.95", "2.1.0", "3.0.0", "1.1.0", "x", "1.0.3x", "1", "2")
 _BAD_ETAGS = ("x", '"', 'W/"x"', '"a", x', "\x01")
 BAD_UUIDS = ("", "x", "3f2b0c1e-8a4d-4f3b-9c2e", "3f2b0c1e-8a4d-4f3b-9c2e-7d1a5b6c8e90x", "{3f2b}")
 

@@ -276,3 +276,23 @@ def test_an_import_that_stored_statements_leaves_them_analysed(
     while not all(analysed()[t] > before.get(t, 0) for t in STATEMENT_TABLES):
         assert time.monotonic() < deadline, (before, analysed())
         time.sleep(0.1)
+
+
+def test_import_takes_statements_of_both_xapi_versions(store: Store, tenant: Bootstrap) -> None:
+    """An import checks statements as a POST under xAPI 2.0.0 does: 1.0.x and 2.0.x statements,
+    contextAgents included, keep their version; one without a version gets 2.0.0."""
+    coach = {"objectType": "contextAgent", "agent": {"mbox": "mailto:coach@example.com"}}
+    lines = [
+        statement(1, version="1.0.0"),
+        statement(2, version="2.0.0", context={"contextAgents": [coach]}),
+        statement(3),
+        statement(4, version="1.1.0"),  # neither version's
+    ]
+    summary = _import(store, tenant, ndjson(lines))
+    assert (summary.stored, summary.rejected) == (3, 1)
+    versions = {}
+    for n in (1, 2, 3):
+        record = store.get_statement(tenant.lrs.id, statement(n)["id"])
+        assert record is not None
+        versions[n] = record.statement["version"]
+    assert versions == {1: "1.0.0", 2: "2.0.0", 3: "2.0.0"}

@@ -14,6 +14,7 @@ from lrs.documents.model import (
     DocumentScope,
     DocumentWrite,
     Precondition,
+    Unconditional,
     WriteMode,
 )
 from lrs.documents.rules import etag_of
@@ -114,7 +115,7 @@ def test_if_match_and_if_none_match(store: Store, lrs_id: str) -> None:
 def test_profiles_need_a_condition_to_be_put(store: Store, lrs_id: str) -> None:
     scope = DocumentScope(lrs_id=lrs_id, kind=DocumentKind.ACTIVITY_PROFILE, activity_id="http://a")
     key = scope.key("p1")
-    strict = {"overwrite_needs_condition": True}
+    strict = {"unconditional": Unconditional.REFUSED}
     with pytest.raises(BadRequest, match="If-None-Match"):
         store.write_document(key, put(b"{}", **strict), T0)
     store.write_document(key, put(b'{"v": 1}', if_none_match=("*",), **strict), T0)

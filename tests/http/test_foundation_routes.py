@@ -22,12 +22,17 @@ from lrs.tenancy.service import new_client, new_lrs, new_organisation
 from tests.http.conftest import Api, basic_auth
 
 
-def test_about_needs_no_credentials_and_names_the_version(api: Api) -> None:
+def test_about_needs_no_credentials_and_names_the_versions(api: Api) -> None:
     response = api.client.simulate_get("/data/xAPI/about")
     assert response.status_code == 200
-    assert response.json == {"version": ["1.0.3"], "extensions": {}}
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert response.json == {"version": ["2.0.0", "1.0.3"], "extensions": {}}
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
     assert response.headers["Content-Type"].startswith("application/json")
+    for asked, echoed in (("1.0", "1.0.3"), ("1.0.3", "1.0.3"), ("2.0", "2.0.0")):
+        answer = api.client.simulate_get(
+            "/data/xAPI/about", headers={"X-Experience-API-Version": asked}
+        )
+        assert answer.headers["X-Experience-API-Version"] == echoed
 
 
 def test_xapi_errors_carry_the_version_header_too(api: Api) -> None:
@@ -40,9 +45,10 @@ def test_xapi_errors_carry_the_version_header_too(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "message"), [(None, "missing"), ("0.95", "not supported"), ("1.1.0", "not")]
+    ("version", "message"),
+    [(None, "missing"), ("0.95", "not supported"), ("1.1.0", "not"), ("3.0.0", "not")],
 )
-def test_xapi_requests_need_a_1_0_version_header(
+def test_xapi_requests_need_a_served_version_header(
     api: Api, version: str | None, message: str
 ) -> None:
     headers = dict(api.auth)
@@ -52,7 +58,8 @@ def test_xapi_requests_need_a_1_0_version_header(
     assert response.status_code == 400
     assert message in response.json["message"]
     assert "X-Experience-API-Version" in response.json["message"]
-    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert "send 2.0.0 or 1.0.3" in response.json["message"]
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
 
 
 def test_health_is_ok_when_the_store_answers(api: Api) -> None:

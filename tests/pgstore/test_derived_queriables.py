@@ -1,5 +1,6 @@
-"""``lrs_statement_queriables`` (SQL, migration 0014) gives what ``compute_queriables`` (Python)
-gives, for generated statements of every shape the lookup arrays care about."""
+"""``lrs_statement_queriables`` (SQL, migrations 0014 and 0016) gives what ``compute_queriables``
+(Python) gives, for generated statements of every shape the lookup arrays care about, xAPI
+2.0.0's ``contextAgents`` and ``contextGroups`` included."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from lrs.store.postgres import PostgresStore
 from lrs.tenancy.service import new_client
 from lrs.xapi.queriables import compute_queriables
 from lrs.xapi.validate import validate_statement
+from lrs.xapi.versions import XAPI_2_0_0
 
 pytestmark = pytest.mark.postgres
 CLIENT = new_client(
@@ -88,6 +90,21 @@ def _contexts(draw: st.DrawFn, *, registration: bool = True) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         context["contextActivities"] = draw(_context_activities())
+    if draw(st.booleans()):
+        context["contextAgents"] = [
+            {"objectType": "contextAgent", "agent": agent}
+            for agent in draw(st.lists(_agents(), min_size=0, max_size=2))
+        ]
+    if draw(st.booleans()):
+        context["contextGroups"] = [
+            {
+                "objectType": "contextGroup",
+                "group": group,
+                "relevantTypes": ["http://example.com/types/team"],
+            }
+            for group in draw(st.lists(_actors(), min_size=0, max_size=2))
+            if group.get("objectType") == "Group"
+        ]
     return context
 
 
@@ -152,7 +169,7 @@ def test_sql_and_python_derive_the_same_queriables(
     postgres_store: PostgresStore, body: dict[str, Any]
 ) -> None:
     try:
-        validate_statement(body)
+        validate_statement(body, version=XAPI_2_0_0)
     except Exception:  # a combination the xAPI forbids: nothing to compare
         return
     record = build_record(

@@ -55,9 +55,9 @@ _ERRORS: dict[int, tuple[str, str]] = {
     503: ("Unavailable", "The store cannot be reached or timed out"),
 }
 _TAGS = {
-    "xAPI": "xAPI 1.0.3 (send X-Experience-API-Version). Each operation is also reachable "
-    "through xAPI's alternate request syntax: POST ?method=<METHOD> with a form body holding "
-    "the parameters, headers and `content`.",
+    "xAPI": "xAPI 2.0.0 or 1.0.3, as each request's X-Experience-API-Version says. Under "
+    "1.0.3 each operation is also reachable through xAPI's alternate request syntax: POST "
+    "?method=<METHOD> with a form body holding the parameters, headers and `content`.",
     "REST v2": "Learning Locker's REST API v2, one set of paths per model",
     "Connection": "Learning Locker's Connection API: cursor pages of any model",
     "Service": "Health and service routes",
@@ -108,7 +108,7 @@ def build_document(app: falcon.App, settings: Settings) -> dict[str, Any]:
         "info": {
             "title": "lrs",
             "version": lrs.__version__,
-            "description": "A Learning Record Store: xAPI 1.0.3 at /data/xAPI, Learning "
+            "description": "A Learning Record Store: xAPI 2.0.0 and 1.0.3 at /data/xAPI, Learning "
             "Locker's REST API v2 at /api/v2/<model> and Connection API at "
             "/api/connection/<model>. Every error is JSON `{errorId, message}` (plus "
             "`warnings` when there are any). Credentials are a client's key and secret as "

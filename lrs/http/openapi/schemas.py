@@ -102,10 +102,15 @@ _STATEMENT_PROPERTIES: dict[str, Schema] = {
     "timestamp": _TIMESTAMP,
     "stored": _TIMESTAMP,
     "authority": ref("Actor"),
-    "version": {"type": "string", "pattern": "^1\\.0(\\.[0-9]+)?$"},
+    "version": {
+        "type": "string",
+        "pattern": "^[12]\\.0(\\.[0-9]+)?$",
+        "description": "1.0 or 1.0.x; under xAPI 2.0.0 also 2.0 or 2.0.x",
+    },
     "attachments": {"type": "array", "items": ref("Attachment")},
 }
 
+_RELEVANT_TYPES = {"type": "array", "items": _IRI, "minItems": 1}
 _ACTIVITY_LIST = {"anyOf": [ref("Activity"), {"type": "array", "items": ref("Activity")}]}
 
 
@@ -197,8 +202,36 @@ def xapi_schemas() -> dict[str, Schema]:
             {name: _ACTIVITY_LIST for name in xv._CONTEXT_ACTIVITY_KEYS},
             xv._CONTEXT_ACTIVITY_KEYS,
         ),
+        "ContextAgent": _closed(
+            {
+                "objectType": {"const": "contextAgent"},
+                "agent": ref("Agent"),
+                "relevantTypes": _RELEVANT_TYPES,
+            },
+            xv._CONTEXT_AGENT_KEYS,
+            required=["objectType", "agent"],
+        ),
+        "ContextGroup": _closed(
+            {
+                "objectType": {"const": "contextGroup"},
+                "group": ref("Group"),
+                "relevantTypes": _RELEVANT_TYPES,
+            },
+            xv._CONTEXT_GROUP_KEYS,
+            required=["objectType", "group"],
+        ),
         "Context": _closed(
             {
+                "contextAgents": {
+                    "type": "array",
+                    "items": ref("ContextAgent"),
+                    "description": "xAPI 2.0.0 only (a 400 under 1.0.3)",
+                },
+                "contextGroups": {
+                    "type": "array",
+                    "items": ref("ContextGroup"),
+                    "description": "xAPI 2.0.0 only (a 400 under 1.0.3)",
+                },
                 "registration": _UUID,
                 "instructor": ref("Actor"),
                 "team": ref("Group"),
@@ -209,7 +242,7 @@ def xapi_schemas() -> dict[str, Schema]:
                 "statement": ref("StatementRef"),
                 "extensions": _EXTENSIONS,
             },
-            xv._CONTEXT_KEYS,
+            xv._CONTEXT_KEYS | xv._CONTEXT_2_0_KEYS,
         ),
         "Attachment": _closed(
             {

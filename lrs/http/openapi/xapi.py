@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrs.http.middleware import XAPI_VERSION
 from lrs.http.openapi.model import (
     JSON,
     Context,
@@ -30,6 +29,7 @@ from lrs.http.resources.about import AboutResource
 from lrs.http.resources.xapi_activities_agents import ActivitiesResource, AgentsResource
 from lrs.http.resources.xapi_documents import DocumentRoute, DocumentsResource
 from lrs.http.resources.xapi_statements import StatementsResource
+from lrs.xapi.versions import SUPPORTED_VERSIONS
 
 TAG = "xAPI"
 
@@ -40,11 +40,22 @@ _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 
 VERSION_HEADER = header(
     "X-Experience-API-Version",
-    {"type": "string", "pattern": "^1\\.0(\\.[0-9]+)?$", "examples": [XAPI_VERSION]},
-    "The xAPI version the client speaks: 1.0 or 1.0.x (400 when missing or other).",
+    {
+        "type": "string",
+        "pattern": "^[12]\\.0(\\.[0-9]+)?$",
+        "examples": [version.name for version in SUPPORTED_VERSIONS],
+    },
+    "The xAPI version the client speaks: 1.0 or 1.0.x for 1.0.3's rules, 2.0 or 2.0.x for "
+    "2.0.0's (400 when missing or other).",
     required=True,
 )
-_VERSION_OUT = {"X-Experience-API-Version": {"type": "string", "const": XAPI_VERSION}}
+_VERSION_OUT = {
+    "X-Experience-API-Version": {
+        "type": "string",
+        "enum": [version.name for version in SUPPORTED_VERSIONS],
+        "description": "The version in force: the one the request asked for, in full.",
+    }
+}
 _LAST_MODIFIED = {"Last-Modified": {"type": "string"}}
 _CONSISTENT = {"X-Experience-API-Consistent-Through": {"type": "string"}}
 _ETAG = {"ETag": {"type": "string"}}

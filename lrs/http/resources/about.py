@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from lrs.http.middleware import XAPI_VERSION
+from lrs.xapi.versions import SUPPORTED_VERSIONS
 
 
 class AboutResource:
@@ -14,4 +14,4 @@ class AboutResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Return the supported versions and no extensions."""
-        resp.media = {"version": [XAPI_VERSION], "extensions": {}}
+        resp.media = {"version": [v.name for v in SUPPORTED_VERSIONS], "extensions": {}}

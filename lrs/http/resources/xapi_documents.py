@@ -19,9 +19,11 @@ from lrs.documents.model import (
     DocumentScope,
     DocumentWrite,
     Precondition,
+    Unconditional,
     WriteMode,
 )
 from lrs.documents.service import DocumentService
+from lrs.http.middleware import xapi_version
 from lrs.http.resources import xapi_params as p
 from lrs.statements.service import store_id_of
 from lrs.tenancy.scopes import Access
@@ -146,7 +148,9 @@ class DocumentsResource:
                 raise _missing(self._route.id_param)
             self._service.delete_all(scope)
         else:
-            self._service.delete(_single(scope).key(document_id), _precondition(req, False))
+            self._service.delete(
+                _single(scope).key(document_id), _precondition(req, Unconditional.ALLOWED)
+            )
         resp.status = falcon.HTTP_204
 
     def _write(self, req: falcon.Request, resp: falcon.Response, mode: WriteMode) -> None:
@@ -161,13 +165,23 @@ class DocumentsResource:
             content=content,
             content_type=req.content_type or "application/octet-stream",
             mode=mode,
-            precondition=_precondition(
-                req, self._route.overwrite_needs_condition and mode is WriteMode.REPLACE
-            ),
+            precondition=_precondition(req, self._unconditional(req, mode)),
         )
         document = self._service.write(scope.key(document_id), write)
         resp.status = falcon.HTTP_204
         resp.set_header("ETag", f'"{document.etag}"')
+
+    def _unconditional(self, req: falcon.Request, mode: WriteMode) -> Unconditional:
+        """What a write without If-Match or If-None-Match may do: a profile PUT always needs
+        one; a State PUT may replace a document without one under xAPI 1.0.3 only; a POST (a
+        merge) needs none."""
+        if mode is not WriteMode.REPLACE:
+            return Unconditional.ALLOWED
+        if self._route.overwrite_needs_condition:
+            return Unconditional.REFUSED
+        if xapi_version(req).state_concurrency:
+            return Unconditional.CREATE_ONLY
+        return Unconditional.ALLOWED
 
     def _scope(
         self, req: falcon.Request, params: dict[str, str], *, any_registration: bool
@@ -216,11 +230,11 @@ def _etags(header: str | None) -> tuple[str, ...] | None:
     return tuple(tag for tag in tags if tag)
 
 
-def _precondition(req: falcon.Request, overwrite_needs_condition: bool) -> Precondition:
+def _precondition(req: falcon.Request, unconditional: Unconditional) -> Precondition:
     return Precondition(
         if_match=_etags(req.get_header("If-Match")),
         if_none_match=_etags(req.get_header("If-None-Match")),
-        overwrite_needs_condition=overwrite_needs_condition,
+        unconditional=unconditional,
     )
 
 

@@ -10,6 +10,7 @@ import falcon
 import orjson
 
 from lrs.core.errors import BadRequest, PayloadTooLarge
+from lrs.http.middleware import xapi_version
 from lrs.http.resources import xapi_params as p
 from lrs.statements.more import decode_more, encode_more
 from lrs.statements.record import (
@@ -70,7 +71,7 @@ class StatementsResource:
 
     def _read(self, req: falcon.Request) -> StatementsRequest:
         """The checked statements of a PUT/POST body, within the batch and attachment limits."""
-        request = read_statements(req.bounded_stream.read(), req.content_type)
+        request = read_statements(req.bounded_stream.read(), req.content_type, xapi_version(req))
         if len(request.statements) > self._max_batch:
             raise PayloadTooLarge(
                 f"the request holds {len(request.statements)} statements; the limit is "
