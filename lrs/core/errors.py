@@ -70,5 +70,10 @@ class StoreUnavailable(LrsError):
     """The storage backend cannot be reached or timed out (HTTP 503)."""
 
 
+class TimedOut(LrsError):
+    """A request ran past the time it was given (``maxTimeMS`` or the server's limit, HTTP
+    504)."""
+
+
 class SchemaNotCurrent(LrsError):
     """The PostgreSQL schema is not at the migration head; ``lrs migrate`` must run first."""

@@ -11,6 +11,7 @@ from typing import Any
 import falcon
 import orjson
 
+from lrs.aggregate.service import AggregationLimits, AggregationService
 from lrs.core.errors import StoreUnavailable
 from lrs.core.settings import Settings
 from lrs.documents.service import DocumentService
@@ -31,6 +32,7 @@ from lrs.http.openapi.resource import PATH as OPENAPI_PATH
 from lrs.http.openapi.resource import OpenApiResource
 from lrs.http.proxies import TrustedProxies
 from lrs.http.resources.about import AboutResource
+from lrs.http.resources.aggregate import AggregateResource
 from lrs.http.resources.client_info import ClientInfoResource
 from lrs.http.resources.connection import ConnectionResource
 from lrs.http.resources.health import HealthResource
@@ -150,6 +152,12 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
     app.add_route(
         "/api/connection/{model}",
         ConnectionResource(store, default_size=10, max_size=settings.connection_max_page),
+    )
+    app.add_route(
+        "/api/statements/aggregate",
+        AggregateResource(
+            AggregationService(store, AggregationLimits(timeout_ms=settings.statement_timeout_ms))
+        ),
     )
     add_rest_model_routes(app, ModelService(store), max_limit=settings.rest_max_limit)
     app.add_route(OPENAPI_PATH, OpenApiResource(app, settings))

@@ -29,6 +29,7 @@ _STATUS: dict[type[errors.LrsError], str] = {
     errors.PayloadTooLarge: falcon.HTTP_413,
     errors.UnsupportedMediaType: falcon.HTTP_415,
     errors.StoreUnavailable: falcon.HTTP_503,
+    errors.TimedOut: falcon.HTTP_504,
     errors.SchemaNotCurrent: falcon.HTTP_503,
 }
 

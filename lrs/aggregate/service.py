@@ -1,0 +1,124 @@
+"""Running a pipeline for a caller: the scope first, the leading ``$match`` in the store, the
+rest in the evaluator, then ``skip``/``limit``, within the server's bounds of time, documents
+and bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import orjson
+
+from lrs.aggregate import ast
+from lrs.aggregate.evaluate import Bounds, run_pipeline
+from lrs.core.errors import BadQuery, TimedOut
+from lrs.query.ast import And, Filter
+from lrs.store.base import Store
+from lrs.store.find import StatementScope
+
+_TICK_EVERY = 256
+
+
+@dataclass(frozen=True)
+class AggregationLimits:
+    """What one aggregation may use."""
+
+    #: Documents an answer may hold (after ``skip``/``limit``); more is a 400 asking for $limit.
+    max_results: int = 10_000
+    #: Bytes an answer may take as JSON.
+    max_result_bytes: int = 16 * 1024 * 1024
+    #: Milliseconds a run may take when the request asks for no less (0: no limit).
+    timeout_ms: int = 10_000
+    #: What a blocking stage may hold.
+    bounds: Bounds = field(default_factory=Bounds)
+
+
+@dataclass(frozen=True)
+class AggregationRequest:
+    """A parsed request: the pipeline, and ``skip``/``limit``/``maxTimeMS`` applied around it."""
+
+    pipeline: ast.Pipeline
+    skip: int = 0
+    limit: int | None = None
+    max_time_ms: int | None = None
+
+
+class AggregationService:
+    """Aggregations over the statement records a caller may read."""
+
+    def __init__(
+        self,
+        store: Store,
+        limits: AggregationLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._limits = limits or AggregationLimits()
+        self._clock = clock
+
+    def aggregate(self, scope: StatementScope, request: AggregationRequest) -> bytes:
+        """The answer as a JSON array (``BadQuery``, ``TimedOut`` or ``StoreUnavailable``
+        otherwise). Voided statements are included, as in Learning Locker."""
+        limits = self._limits
+        leading, rest = _leading_match(request.pipeline)
+        deadline = self._deadline(request.max_time_ms)
+        documents = self._store.stream_statement_documents(scope, leading)
+        try:
+            results = []
+            stream = run_pipeline(rest, documents, bounds=limits.bounds, tick=deadline)
+            for index, doc in enumerate(stream):
+                if index < request.skip:
+                    continue
+                if request.limit is not None and len(results) >= request.limit:
+                    break
+                if len(results) >= limits.max_results:
+                    raise BadQuery(
+                        f"pipeline: the answer has more than {limits.max_results} documents; "
+                        "add a $limit stage (or the limit parameter) or group more coarsely",
+                        field="pipeline",
+                    )
+                results.append(doc)
+        finally:
+            close = getattr(documents, "close", None)
+            if close is not None:
+                close()
+        body = orjson.dumps(results, option=orjson.OPT_UTC_Z)
+        if len(body) > limits.max_result_bytes:
+            raise BadQuery(
+                f"pipeline: the answer is {len(body)} bytes; the limit is "
+                f"{limits.max_result_bytes}. Add a $limit or $project stage",
+                field="pipeline",
+            )
+        return body
+
+    def _deadline(self, max_time_ms: int | None) -> Callable[[], None]:
+        allowed = [ms for ms in (max_time_ms, self._limits.timeout_ms) if ms]
+        if not allowed:
+            return lambda: None
+        budget_ms = min(allowed)
+        ends = self._clock() + budget_ms / 1000
+        clock = self._clock
+        calls = 0
+
+        def tick() -> None:
+            nonlocal calls
+            calls += 1
+            if calls % _TICK_EVERY == 0 and clock() > ends:
+                raise TimedOut(
+                    f"the aggregation ran past {budget_ms} ms (maxTimeMS, capped by "
+                    "LRS_STATEMENT_TIMEOUT_MS); narrow its first $match"
+                )
+
+        return tick
+
+
+def _leading_match(pipeline: ast.Pipeline) -> tuple[Filter, ast.Pipeline]:
+    """The ``$match`` stages that open the pipeline, as one filter for the store, and the rest."""
+    conditions: list[Filter] = []
+    stages = list(pipeline.stages)
+    while stages and isinstance(stages[0], ast.Match):
+        conditions.append(stages.pop(0).condition)
+    condition: Filter = conditions[0] if len(conditions) == 1 else And(tuple(conditions))
+    return condition, ast.Pipeline(tuple(stages))
