@@ -147,6 +147,8 @@ class _Parser:
                 raise BadQuery(f"invalid filter key {key!r}")
             if key in _LOGICAL:
                 parts.append(self.logical(key, value, depth=depth, top=top))
+            elif key == "$comment":
+                continue  # MongoDB's note on a query; Learning Locker's UI sends one per filter
             elif key.startswith("$"):
                 raise _unknown(key)
             else:

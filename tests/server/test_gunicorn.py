@@ -88,8 +88,8 @@ def connection_header(base: str) -> str:
 def check_serving(base: str, key: str, secret: str) -> None:
     status, body, headers = get(f"{base}/data/xAPI/about")
     assert status == 200
-    assert b'"1.0.3"' in body
-    assert headers["X-Experience-API-Version"] == "1.0.3"
+    assert b'"2.0.0","1.0.3"' in body
+    assert headers["X-Experience-API-Version"] == "2.0.0"
     status, body, _ = get(f"{base}/api/auth/client/info", key, secret)
     assert status == 200, body
     status, body, headers = get(f"{base}/api/auth/client/info", key, "wrong")
