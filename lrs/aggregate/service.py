@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 import orjson
 
 from lrs.aggregate import ast
-from lrs.aggregate.evaluate import Bounds, run_pipeline
+from lrs.aggregate.evaluate import Bounds
 from lrs.core.errors import BadQuery, TimedOut
-from lrs.query.ast import And, Filter
 from lrs.store.base import Store
 from lrs.store.find import StatementScope
 
@@ -62,12 +61,12 @@ class AggregationService:
         """The answer as a JSON array (``BadQuery``, ``TimedOut`` or ``StoreUnavailable``
         otherwise). Voided statements are included, as in Learning Locker."""
         limits = self._limits
-        leading, rest = _leading_match(request.pipeline)
         deadline = self._deadline(request.max_time_ms)
-        documents = self._store.stream_statement_documents(scope, leading)
+        stream = self._store.aggregate_statements(
+            scope, request.pipeline, bounds=limits.bounds, tick=deadline
+        )
         try:
             results = []
-            stream = run_pipeline(rest, documents, bounds=limits.bounds, tick=deadline)
             for index, doc in enumerate(stream):
                 if index < request.skip:
                     continue
@@ -81,7 +80,7 @@ class AggregationService:
                     )
                 results.append(doc)
         finally:
-            close = getattr(documents, "close", None)
+            close = getattr(stream, "close", None)
             if close is not None:
                 close()
         body = orjson.dumps(results, option=orjson.OPT_UTC_Z)
@@ -112,13 +111,3 @@ class AggregationService:
                 )
 
         return tick
-
-
-def _leading_match(pipeline: ast.Pipeline) -> tuple[Filter, ast.Pipeline]:
-    """The ``$match`` stages that open the pipeline, as one filter for the store, and the rest."""
-    conditions: list[Filter] = []
-    stages = list(pipeline.stages)
-    while stages and isinstance(stages[0], ast.Match):
-        conditions.append(stages.pop(0).condition)
-    condition: Filter = conditions[0] if len(conditions) == 1 else And(tuple(conditions))
-    return condition, ast.Pipeline(tuple(stages))

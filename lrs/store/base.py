@@ -8,9 +8,9 @@ models) extend this protocol, both stores and the contract suite together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.query.ast import Filter
@@ -22,6 +22,10 @@ from lrs.statements.record import (
 )
 from lrs.store.find import FindQuery, StatementScope
 from lrs.store.models import Client, Lrs, Organisation
+
+if TYPE_CHECKING:
+    from lrs.aggregate.ast import Pipeline
+    from lrs.aggregate.evaluate import Bounds
 
 
 class Store(Protocol):
@@ -150,6 +154,20 @@ class Store(Protocol):
         (filter on ``voided`` to leave them out), in ``(stored, _id)`` ascending order, as
         ``find_statement_documents`` shapes them, read a batch at a time so memory stays flat
         whatever the number (exports). ``serialise_only`` as in ``FindQuery``. Close the
+        iterator (or exhaust it) to release its connection."""
+        ...
+
+    def aggregate_statements(
+        self,
+        scope: StatementScope,
+        pipeline: Pipeline,
+        *,
+        bounds: Bounds,
+        tick: Callable[[], None],
+    ) -> Iterator[dict[str, Any]]:
+        """The documents an aggregation pipeline gives over the statement records in the scope
+        (voided ones included; ``lrs.aggregate.documents`` says what the pipeline reads).
+        ``tick`` is called as documents are read, so the caller can stop a long run; close the
         iterator (or exhaust it) to release its connection."""
         ...
 

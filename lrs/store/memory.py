@@ -11,11 +11,14 @@ import bisect
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from lrs.aggregate.ast import Pipeline
+from lrs.aggregate.documents import run_in_python
+from lrs.aggregate.evaluate import Bounds
 from lrs.core.errors import Conflict, NotFound, StaleWrite
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
 from lrs.documents.rules import apply_write, check_precondition
@@ -336,6 +339,19 @@ class MemoryStore:
                 if i in self._statements
             ]
         return stream_records(orders, scope, condition)
+
+    def aggregate_statements(
+        self,
+        scope: StatementScope,
+        pipeline: Pipeline,
+        *,
+        bounds: Bounds,
+        tick: Callable[[], None],
+    ) -> Iterator[dict[str, Any]]:
+        """Run the pipeline in Python over the scope's records, streamed in natural order."""
+        return run_in_python(
+            self.stream_statement_documents, scope, pipeline, bounds=bounds, tick=tick
+        )
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
         """Count the scope's matching statements."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
+from lrs.aggregate.ast import Pipeline
+from lrs.aggregate.evaluate import Bounds
 from lrs.core.errors import Conflict, NotFound, StaleWrite, StoreUnavailable
 from lrs.core.timeutil import from_iso, utc_now
 from lrs.documents.model import Document, DocumentKey, DocumentScope, DocumentWrite, Precondition
@@ -422,6 +424,20 @@ class PostgresStore:
         return stream_statement_documents(
             self._engine, scope, condition, serialise_only=serialise_only
         )
+
+    def aggregate_statements(
+        self,
+        scope: StatementScope,
+        pipeline: Pipeline,
+        *,
+        bounds: Bounds,
+        tick: Callable[[], None],
+    ) -> Iterator[dict[str, Any]]:
+        """Up to the first ``$group`` in one SQL statement where it translates exactly, the
+        rest in Python (``pg_aggregation``)."""
+        from lrs.store.pg_aggregation import aggregate_statements
+
+        return aggregate_statements(self, scope, pipeline, bounds=bounds, tick=tick)
 
     def count_statement_documents(self, scope: StatementScope, condition: Filter) -> int:
         """``SELECT count(*)`` through the translator."""

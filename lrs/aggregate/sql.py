@@ -1,0 +1,568 @@
+"""Translating the heavy part of a pipeline to one PostgreSQL statement.
+
+What a Learning Locker report does with a million statements is filter them, reshape each one a
+little and group them: ``[$match...] [$unwind] [$project] $group``. That part is translated here
+into one ``SELECT`` over the statements table (the leading ``$match`` stages are the WHERE
+clause the store builds, on the Connection API's indexes); its output, one row per group, is
+small, and the stages after the ``$group`` run in the Python evaluator. Whatever this module
+cannot translate exactly raises ``Unsupported``, and the store then runs the whole pipeline in
+Python over the matched documents: slower, never different.
+
+Inside the translation a value is ``jsonb`` with SQL NULL for a missing field, or a
+``timestamptz`` (``timestamp`` and ``stored``). Statement paths are translated only where the
+xAPI's shape guarantees no array on the way (an array on the way makes MongoDB map the rest of
+the path over its elements): not through ``contextActivities`` lists, group ``member`` lists,
+attachments, interaction components, xAPI 2.0's ``contextAgents``/``contextGroups``, or inside
+extension values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+
+from lrs.aggregate import ast
+from lrs.aggregate.dates import zone
+from lrs.aggregate.parse import DEFAULT_DATE_FORMAT
+
+#: Statement properties whose value is an array (after normalisation) or may hold one.
+_ARRAY_KEYS = frozenset(
+    {
+        "member",
+        "parent",
+        "grouping",
+        "category",
+        "other",
+        "attachments",
+        "choices",
+        "scale",
+        "source",
+        "target",
+        "steps",
+        "correctResponsesPattern",
+        "contextAgents",
+        "contextGroups",
+        "relevantTypes",
+    }
+)
+
+
+class Unsupported(Exception):
+    """This part of the pipeline has no exact translation here."""
+
+
+@dataclass(frozen=True)
+class StatementColumns:
+    """What the store gives the translation: SQL for the fields of a statement document."""
+
+    #: ``jsonb`` (NULL when missing) for a top-level field other than ``statement`` and the
+    #: instants, by name (``_id``, ``voided``, the lookup arrays, ``person`` ...).
+    fields: Mapping[str, Callable[[], sa.ColumnElement[Any]]]
+    #: The ``statement`` column (``jsonb``).
+    statement: sa.ColumnElement[Any]
+    #: ``timestamptz`` columns by name (``timestamp``, ``stored``).
+    instants: Mapping[str, sa.ColumnElement[Any]]
+    #: The natural order of the documents (what ``$first`` and ``$last`` follow).
+    order: tuple[sa.ColumnElement[Any], ...]
+    #: Sub-fields of synthetic objects by path (``person._id``), ``jsonb``.
+    subfields: Mapping[tuple[str, ...], Callable[[], sa.ColumnElement[Any]]] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The translated part: a query of one ``jsonb`` column ``doc``, how many stages (after
+    the leading ``$match`` stages) it covers, and which top-level fields of its rows hold an
+    instant as microseconds since the epoch."""
+
+    query: sa.Select[Any]
+    consumed: int
+    instant_fields: frozenset[str]
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Json:
+    expr: sa.ColumnElement[Any]  # jsonb, NULL = missing
+
+
+@dataclass(frozen=True)
+class _Instant:
+    expr: sa.ColumnElement[Any]  # timestamptz, never NULL
+
+
+@dataclass(frozen=True)
+class _Object:
+    fields: tuple[tuple[str, _Node], ...]
+    #: A level a ``$project`` made for a dotted path: missing when none of its fields is there
+    #: (the evaluator only makes the parents of values it sets); an object expression instead
+    #: is ``{}`` then.
+    missing_if_empty: bool = False
+
+
+_Node = _Json | _Instant | _Object
+
+
+def _jsonb_literal(value: Any) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.literal(orjson.dumps(value).decode(), sa.Text()), JSONB)
+
+
+_NULL_JSON = sa.literal_column("'null'::jsonb")
+_EMPTY_ARRAY = sa.literal_column("'[]'::jsonb")
+
+
+def _as_jsonb(node: _Node) -> sa.ColumnElement[Any]:
+    """A node as ``jsonb`` (NULL when missing); an instant inside an object is refused (it
+    would come out as text, where MongoDB keeps a date)."""
+    if isinstance(node, _Json):
+        return node.expr
+    if isinstance(node, _Instant):
+        raise Unsupported("an instant inside a built value")
+    pairs: list[Any] = []
+    missing: list[Any] = []
+    for key, child in node.fields:
+        expr = _as_jsonb(child)
+        pairs += [sa.literal(key, sa.Text()), expr]
+        if not isinstance(child, _Object) or child.missing_if_empty:
+            missing.append(sa.case((expr.is_(None), sa.literal(key, sa.Text()))))
+    built = sa.func.jsonb_build_object(*pairs, type_=JSONB)
+    if missing:
+        names = sa.cast(postgresql.array(missing), sa.ARRAY(sa.Text()))
+        built = built.op("-", return_type=JSONB)(names)
+    if node.missing_if_empty:
+        built = sa.func.nullif(built, sa.literal_column("'{}'::jsonb"))
+    return built
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+class _Base:
+    """The statement document of the current row (and what ``$unwind`` replaced in it)."""
+
+    def __init__(self, columns: StatementColumns) -> None:
+        self.columns = columns
+        self.unwound: dict[tuple[str, ...], sa.ColumnElement[Any]] = {}
+        self.extra: dict[str, _Node] = {}
+
+    def resolve(self, segments: tuple[str, ...]) -> _Node:
+        if not segments:
+            raise Unsupported("$$ROOT")
+        for path, element in self.unwound.items():
+            if segments[: len(path)] == path:
+                rest = segments[len(path) :]
+                if not rest:
+                    return _Json(element)
+                return _Json(_path(element, rest))
+        head = segments[0]
+        if head in self.extra and len(segments) == 1:
+            return self.extra[head]
+        if head in self.columns.instants:
+            if len(segments) > 1:
+                return _Json(sa.null().cast(JSONB))
+            return _Instant(self.columns.instants[head])
+        if head == "statement":
+            rest = segments[1:]
+            _check_statement_path(rest)
+            if not rest:
+                return _Json(self.columns.statement)
+            return _Json(_path(self.columns.statement, rest))
+        sub = self.columns.subfields.get(segments)
+        if sub is not None:
+            return _Json(sub())
+        if head in self.columns.fields:
+            if len(segments) > 1 and any(path[0] == head for path in self.columns.subfields):
+                return _Json(_path(self.columns.fields[head](), segments[1:]))
+            if len(segments) > 1:
+                raise Unsupported(f"a path into {head}")
+            return _Json(self.columns.fields[head]())
+        return _Json(sa.null().cast(JSONB))  # a field statement documents never have
+
+
+class _Projected:
+    """The document a ``$project`` built: its fields as nodes."""
+
+    def __init__(self, fields: dict[str, _Node]) -> None:
+        self.fields = fields
+
+    def resolve(self, segments: tuple[str, ...]) -> _Node:
+        if not segments:
+            raise Unsupported("$$ROOT")
+        node: _Node | None = self.fields.get(segments[0])
+        if node is None:
+            return _Json(sa.null().cast(JSONB))
+        for depth, segment in enumerate(segments[1:], start=1):
+            if isinstance(node, _Object):
+                node = dict(node.fields).get(segment)
+                if node is None:
+                    return _Json(sa.null().cast(JSONB))
+            elif isinstance(node, _Instant):
+                return _Json(sa.null().cast(JSONB))
+            else:
+                raise Unsupported(f"a path into a projected value ({'.'.join(segments[:depth])})")
+        return node
+
+
+_Document = _Base | _Projected
+
+
+def _path(document: sa.ColumnElement[Any], segments: tuple[str, ...]) -> sa.ColumnElement[Any]:
+    return document.op("#>", return_type=JSONB)(sa.literal(list(segments), sa.ARRAY(sa.Text())))
+
+
+def _check_statement_path(segments: tuple[str, ...]) -> None:
+    for index, segment in enumerate(segments[:-1]):
+        if segment in _ARRAY_KEYS:
+            raise Unsupported(f"a path through the array {segment}")
+        if segment == "extensions" and len(segments) > index + 2:
+            raise Unsupported("a path inside an extension value")
+
+
+# --- expressions ------------------------------------------------------------------------------
+
+_DATE_FIELDS = {
+    "$year": "year",
+    "$month": "month",
+    "$dayOfMonth": "day",
+    "$dayOfYear": "doy",
+    "$hour": "hour",
+    "$minute": "minute",
+    "$isoWeek": "week",
+    "$isoWeekYear": "isoyear",
+    "$isoDayOfWeek": "isodow",
+}
+_TO_CHAR = {
+    "Y": "YYYY",
+    "m": "MM",
+    "d": "DD",
+    "H": "HH24",
+    "M": "MI",
+    "S": "SS",
+    "L": "MS",
+    "j": "DDD",
+    "V": "IW",
+    "G": "IYYY",
+    "u": "ID",
+}
+
+
+def _local(instant: sa.ColumnElement[Any], timezone: ast.Expr | None) -> sa.ColumnElement[Any]:
+    """The wall-clock ``timestamp`` of an instant in a time zone (a constant one only)."""
+    if timezone is None:
+        name = "UTC"
+    elif isinstance(timezone, ast.Literal_) and isinstance(timezone.value, str):
+        name = timezone.value
+    else:
+        raise Unsupported("a time zone that is not a constant")
+    tz = zone(name)  # refuses unknown names with a 400, as the evaluator does
+    offset = getattr(tz, "utcoffset", None)
+    if hasattr(tz, "key"):  # an IANA zone: PostgreSQL has the same database
+        return sa.func.timezone(sa.literal(tz.key, sa.Text()), instant)
+    delta = offset(None) if offset is not None else None
+    assert delta is not None
+    utc = sa.func.timezone(sa.literal("UTC", sa.Text()), instant)
+    return utc + sa.literal(delta, sa.Interval())
+
+
+def _date_part(name: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    if name in _DATE_FIELDS:
+        value = sa.func.date_part(_DATE_FIELDS[name], local)
+    elif name == "$dayOfWeek":
+        value = sa.func.date_part("dow", local) + 1
+    elif name == "$second":
+        value = sa.func.floor(sa.func.date_part("second", local))
+    elif name == "$millisecond":
+        value = sa.func.floor(sa.func.date_part("milliseconds", local)) % 1000
+    elif name == "$week":  # Sunday weeks, days before the first Sunday in week 0 (%U)
+        value = sa.func.floor(
+            (sa.func.date_part("doy", local) - 1 + 7 - sa.func.date_part("dow", local)) / 7
+        )
+    else:
+        raise Unsupported(name)
+    return sa.func.to_jsonb(sa.cast(value, sa.Integer()))
+
+
+def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    pieces: list[sa.ColumnElement[Any]] = []
+    literal: list[str] = []
+
+    def flush() -> None:
+        if literal:
+            pieces.append(sa.literal("".join(literal), sa.Text()))
+            literal.clear()
+
+    index = 0
+    while index < len(form):
+        char = form[index]
+        if char != "%":
+            literal.append(char)
+            index += 1
+            continue
+        code = form[index + 1]
+        index += 2
+        if code == "%":
+            literal.append("%")
+            continue
+        flush()
+        if code in _TO_CHAR:
+            pieces.append(sa.func.to_char(local, sa.literal(_TO_CHAR[code], sa.Text())))
+        elif code == "w":
+            pieces.append(
+                sa.cast(sa.func.date_part("dow", local) + 1, sa.Integer()).cast(sa.Text())
+            )
+        elif code == "U":
+            week = sa.cast(
+                sa.func.floor(
+                    (sa.func.date_part("doy", local) - 1 + 7 - sa.func.date_part("dow", local)) / 7
+                ),
+                sa.Integer(),
+            )
+            pieces.append(sa.func.lpad(week.cast(sa.Text()), 2, "0"))
+        else:  # %z and %Z need the zone's offset at each instant
+            raise Unsupported(f"%{code}")
+    flush()
+    text = pieces[0] if len(pieces) == 1 else sa.func.concat(*pieces)
+    return sa.func.to_jsonb(text)
+
+
+def _expression(expr: ast.Expr, document: _Document) -> _Node:
+    if isinstance(expr, ast.FieldRef):
+        return document.resolve(expr.path.segments)
+    if isinstance(expr, ast.Literal_):
+        if not isinstance(expr.value, str | int | float | bool) and expr.value is not None:
+            raise Unsupported("a literal that is not a scalar")
+        return _Json(_jsonb_literal(expr.value))
+    if isinstance(expr, ast.ObjectExpr):
+        return _Object(tuple((key, _expression(value, document)) for key, value in expr.fields))
+    if isinstance(expr, ast.DatePart | ast.DateToString):
+        date = _expression(expr.date, document)
+        if not isinstance(date, _Instant):
+            raise Unsupported("a date operator on something that is not timestamp or stored")
+        local = _local(date.expr, expr.timezone)
+        if isinstance(expr, ast.DatePart):
+            return _Json(_date_part(expr.name, local))
+        return _Json(_format(expr.format or DEFAULT_DATE_FORMAT, local))
+    raise Unsupported(type(expr).__name__)
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+
+def _bson_order(value: sa.ColumnElement[Any], descending: bool) -> list[Any]:
+    """ORDER BY terms that sort ``jsonb`` values in MongoDB's type order (within a type:
+    numbers by value, strings by code point, booleans, then ``jsonb``'s own order)."""
+    kind = sa.func.jsonb_typeof(value)
+    rank = sa.case(
+        (kind == "number", 2),
+        (kind == "string", 3),
+        (kind == "object", 4),
+        (kind == "array", 5),
+        (kind == "boolean", 6),
+        else_=1,
+    )
+    number = sa.case((kind == "number", sa.cast(value, sa.Numeric())))
+    text = sa.collate(
+        sa.case(
+            (
+                kind == "string",
+                value.op("#>>", return_type=sa.Text())(sa.literal_column("'{}'::text[]")),
+            )
+        ),
+        "C",
+    )
+    boolean = sa.case((kind == "boolean", sa.cast(value, sa.Boolean())))
+    terms = [rank, number, text, boolean, value]
+    return [term.desc() if descending else term.asc() for term in terms]
+
+
+def _is_number(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    return sa.func.jsonb_typeof(value) == "number"
+
+
+def _accumulate(
+    accumulator: ast.Accumulator,
+    node: _Node,
+    order: tuple[sa.ColumnElement[Any], ...],
+) -> tuple[sa.ColumnElement[Any], bool]:
+    """The aggregate of one accumulator over the inner column ``node``; True when it yields an
+    instant (as epoch microseconds)."""
+    name = accumulator.name
+    if isinstance(node, _Instant):
+        micros = sa.cast(
+            sa.func.floor(sa.func.date_part("epoch", node.expr) * 1_000_000), sa.BigInteger()
+        )
+        if name in ("$min", "$max"):
+            picked = (sa.func.min if name == "$min" else sa.func.max)(micros)
+        elif name in ("$first", "$last"):
+            ordered = [term.desc() for term in order] if name == "$last" else list(order)
+            picked = sa.func.array_agg(aggregate_order_by(micros, *ordered))[1]
+        else:
+            raise Unsupported(f"{name} of an instant")
+        return sa.func.to_jsonb(picked), name in ("$min", "$max", "$first", "$last")
+    value = _as_jsonb(node)
+    if name == "$sum" and isinstance(accumulator.expr, ast.Literal_):
+        constant = accumulator.expr.value
+        if isinstance(constant, bool) or not isinstance(constant, int | float):
+            return sa.func.to_jsonb(0), False
+        if isinstance(constant, int):
+            return sa.func.to_jsonb(sa.func.count() * constant), False
+        return sa.func.to_jsonb(sa.func.sum(sa.cast(sa.literal(constant), sa.Float()))), False
+    numeric = sa.cast(value, sa.Numeric())
+    if name == "$sum":
+        floats = sa.func.count().filter(sa.and_(_is_number(value), sa.func.scale(numeric) > 0))
+        exact = sa.func.coalesce(sa.func.sum(numeric).filter(_is_number(value)), 0)
+        approximate = sa.func.sum(sa.cast(value, sa.Float())).filter(_is_number(value))
+        return sa.case(
+            (floats == 0, sa.func.to_jsonb(exact)), else_=sa.func.to_jsonb(approximate)
+        ), False
+    if name == "$avg":
+        average = sa.cast(sa.func.avg(numeric).filter(_is_number(value)), sa.Float())
+        return sa.func.coalesce(sa.func.to_jsonb(average), _NULL_JSON), False
+    present = sa.and_(value.is_not(None), value != _NULL_JSON)
+    if name in ("$min", "$max"):
+        ordered = _bson_order(value, descending=name == "$max")
+        picked = sa.func.array_agg(aggregate_order_by(value, *ordered)).filter(present)[1]
+        return sa.func.coalesce(picked, _NULL_JSON), False
+    if name in ("$first", "$last"):
+        ordered = [term.desc() for term in order] if name == "$last" else list(order)
+        picked = sa.func.array_agg(
+            aggregate_order_by(sa.func.coalesce(value, _NULL_JSON), *ordered)
+        )[1]
+        return picked, False
+    if name == "$push":
+        pushed = sa.func.jsonb_agg(aggregate_order_by(value, *order)).filter(value.is_not(None))
+        return sa.func.coalesce(pushed, _EMPTY_ARRAY), False
+    if name == "$addToSet":
+        distinct = sa.func.jsonb_agg(sa.distinct(value)).filter(value.is_not(None))
+        return sa.func.coalesce(distinct, _EMPTY_ARRAY), False
+    raise Unsupported(name)
+
+
+def compile_prefix(
+    stages: tuple[ast.Stage, ...],
+    source: sa.Select[Any],
+    columns: StatementColumns,
+) -> Compiled:
+    """Translate ``stages`` (the pipeline after its leading ``$match`` stages) up to and with
+    its first ``$group``. ``source`` selects the matched statement rows (the store's scope and
+    filter); it gets the ``$unwind`` joins and the columns the group reads.
+
+    Raises ``Unsupported`` when a stage before the ``$group``, or the ``$group`` itself, has no
+    exact translation, or when there is no ``$group``.
+    """
+    document: _Document = _Base(columns)
+    query = source
+    order = list(columns.order)
+    for index, stage in enumerate(stages):
+        if isinstance(stage, ast.Unwind):
+            if not isinstance(document, _Base) or stage.preserve_null_and_empty:
+                raise Unsupported("$unwind here")
+            target = document.resolve(stage.path.segments)
+            if not isinstance(target, _Json):
+                raise Unsupported("$unwind of an instant")
+            value = target.expr
+            kind = sa.func.jsonb_typeof(value)
+            elements = (
+                sa.func.jsonb_array_elements(
+                    sa.case(
+                        (kind == "array", value),
+                        (sa.or_(value.is_(None), kind == "null"), _EMPTY_ARRAY),
+                        else_=sa.func.jsonb_build_array(value),
+                    )
+                )
+                .table_valued("value", with_ordinality="position")
+                .render_derived(name=f"unwound{index}")
+                .lateral()
+            )
+            query = query.join(elements, sa.true())
+            document.unwound[stage.path.segments] = elements.c.value
+            order.append(elements.c.position)
+            if stage.index_field is not None:
+                document.extra[stage.index_field] = _Json(sa.func.to_jsonb(elements.c.position - 1))
+        elif isinstance(stage, ast.Project):
+            if stage.mode != "include":
+                raise Unsupported("an exclusion $project")
+            tree: dict[str, Any] = {}
+            if stage.keep_id:
+                tree["_id"] = document.resolve(("_id",))
+            for path in stage.paths:
+                _plant(tree, path.segments, document.resolve(path.segments))
+            for path, expr in stage.computed:
+                _plant(tree, path.segments, _expression(expr, document))
+            document = _Projected({key: _grown(value) for key, value in tree.items()})
+        elif isinstance(stage, ast.Group):
+            return _group(stage, document, query, tuple(order), index + 1)
+        else:
+            raise Unsupported(type(stage).__name__)
+    raise Unsupported("no $group")
+
+
+def _plant(tree: dict[str, Any], segments: tuple[str, ...], node: _Node) -> None:
+    """Put a projected value at a dotted path of the tree of a ``$project``'s fields."""
+    for segment in segments[:-1]:
+        child = tree.setdefault(segment, {})
+        if not isinstance(child, dict):
+            raise Unsupported("a $project path below another projected value")
+        tree = child
+    tree[segments[-1]] = node
+
+
+def _grown(value: Any) -> _Node:
+    if isinstance(value, dict):
+        return _Object(tuple((k, _grown(v)) for k, v in value.items()), missing_if_empty=True)
+    return value
+
+
+def _group(
+    stage: ast.Group,
+    document: _Document,
+    source: sa.Select[Any],
+    order: tuple[sa.ColumnElement[Any], ...],
+    consumed: int,
+) -> Compiled:
+    key = _expression(stage.key, document)
+    if isinstance(key, _Instant):
+        raise Unsupported("an instant as a group key")
+    inputs: list[sa.ColumnElement[Any]] = [sa.func.coalesce(_as_jsonb(key), _NULL_JSON).label("k")]
+    nodes: list[_Node] = []
+    for position, accumulator in enumerate(stage.accumulators):
+        node = _expression(accumulator.expr, document)
+        label = f"a{position}"
+        if isinstance(node, _Instant):
+            inputs.append(node.expr.label(label))
+        elif isinstance(accumulator.expr, ast.Literal_):
+            nodes.append(node)
+            continue
+        else:
+            inputs.append(_as_jsonb(node).label(label))
+        nodes.append(node)
+    inputs += [term.label(f"o{position}") for position, term in enumerate(order)]
+    inner = source.with_only_columns(*inputs).subquery("grouped")
+    inner_order = tuple(inner.c[f"o{position}"] for position in range(len(order)))
+    pairs: list[Any] = [sa.literal("_id", sa.Text()), inner.c.k]
+    instants: set[str] = set()
+    for position, (accumulator, node) in enumerate(zip(stage.accumulators, nodes, strict=True)):
+        label = f"a{position}"
+        if isinstance(node, _Instant):
+            column: _Node = _Instant(inner.c[label])
+        elif label in inner.c:
+            column = _Json(inner.c[label])
+        else:
+            column = node
+        aggregate, instant = _accumulate(accumulator, column, inner_order)
+        if instant:
+            instants.add(accumulator.field)
+        pairs += [sa.literal(accumulator.field, sa.Text()), aggregate]
+    query = sa.select(sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc")).group_by(
+        inner.c.k
+    )
+    return Compiled(query, consumed, frozenset(instants))
