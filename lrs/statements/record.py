@@ -5,8 +5,8 @@ written for Learning Locker work on it. For the xAPI ``GET /statements`` filters
 carries ``terms``: one prefixed string per value it can be found by (``verb:<id>``,
 ``agent:<ifi>``, ``related_agent:<ifi>``, ``activity:<id>``, ``related_activity:<id>``,
 ``registration:<uuid>``). A query is then a set of terms that must all be present: PostgreSQL
-walks one term's rows of ``statement_terms`` in listing order (``lrs.store.pg_terms``), the memory
-store its per-term lists, both from the same functions here.
+walks one term's rows of ``statement_terms`` in listing order (``lrs.store.postgres.terms``), the
+memory store its per-term lists, both from the same functions here.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ vacuums an insert-only table after a fifth: at a million statements, 100,000 new
 before the planner's statistics catch up, and 200,000 before the visibility map marks the new
 pages all-visible (until then ``statement_terms`` index-only scans visit the heap for every
 entry). Here: analyse after 2% and vacuum after 5% of the table was added. The listing queries
-do not depend on statistics (migration 0011 and ``lrs.store.pg_terms``); Connection filters
-and REST counts do.
+do not depend on statistics (migration 0011 and ``lrs.store.postgres.terms``); Connection
+filters and REST counts do.
 
 Revision ID: 0012
 Revises: 0011

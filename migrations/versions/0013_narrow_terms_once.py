@@ -4,7 +4,7 @@ Every actor is also a related agent and every object activity a related activity
 statements had two ``statement_terms`` rows per actor and per object: ``agent:<ifi>`` and
 ``related_agent:<ifi>``, ``activity:<iri>`` and ``related_activity:<iri>``. The ``related_*`` row
 now exists only where the narrow one does not, and a ``related_*`` query walks both terms' rows
-(``lrs.store.pg_terms.term_group``): about two rows of nine fewer per statement.
+(``lrs.store.postgres.terms.term_group``): about two rows of nine fewer per statement.
 
 Revision ID: 0013
 Revises: 0012

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from lrs.statements.build import build_record
-from lrs.store.postgres import _SELECT_TOUCHED, PostgresStore
+from lrs.store.postgres import PostgresStore
+from lrs.store.postgres.inserts import _SELECT_TOUCHED
 from lrs.tenancy.service import Bootstrap, create_store
 from tests.cli.conftest import statement
 

@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from lrs.statements.build import build_record
-from lrs.store.postgres import _MERGE_DEFINITIONS, _SELECT_TOUCHED, PostgresStore
+from lrs.store.postgres import PostgresStore
+from lrs.store.postgres.inserts import _MERGE_DEFINITIONS, _SELECT_TOUCHED
 from lrs.tenancy.service import bootstrap
 
 pytestmark = pytest.mark.postgres

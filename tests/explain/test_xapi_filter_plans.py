@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from lrs.statements.build import build_record
 from lrs.statements.record import StatementFilter, StatementQuery
-from lrs.store.pg_terms import term_group
 from lrs.store.postgres import LISTING_PLANNER_SETTINGS, PostgresStore, statement_listing_query
+from lrs.store.postgres.terms import term_group
 from lrs.tenancy.service import bootstrap
 
 pytestmark = pytest.mark.postgres
@@ -151,7 +151,7 @@ def _expected(store: PostgresStore, query: StatementQuery) -> list[str]:
             {"l": query.lrs_id},
         ).all()
     from lrs.statements.record import record_terms
-    from lrs.store.postgres import _queriables_from_json
+    from lrs.store.postgres.records import _queriables_from_json
     from lrs.xapi.queriables import compute_queriables
 
     matching = [

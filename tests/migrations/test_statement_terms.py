@@ -12,8 +12,9 @@ from alembic import command
 from lrs.ops.migrate import alembic_config, upgrade_to_head
 from lrs.statements.build import build_record
 from lrs.statements.record import StatementFilter, StatementQuery, record_terms
-from lrs.store.pg_terms import stored_terms
-from lrs.store.postgres import PostgresStore, _queriables_from_json, create_engine
+from lrs.store.postgres import PostgresStore, create_engine
+from lrs.store.postgres.records import _queriables_from_json
+from lrs.store.postgres.terms import stored_terms
 from lrs.tenancy.service import bootstrap
 from lrs.xapi.queriables import compute_queriables
 from tests.pg import PostgresServer

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 
 from lrs.query.ast import Filter, Path, SortKey
 from lrs.store.find import FindQuery, StatementScope
-from lrs.store.postgres import (
+from lrs.store.postgres.engine import _translated_errors
+from lrs.store.postgres.statement_documents import (
     _jsonb_as_text,
     _raw_json_fields,
     _raw_statement_document,
     _statement_document,
-    _translated_errors,
     statement_documents_query,
 )
 
