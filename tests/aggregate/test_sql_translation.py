@@ -14,7 +14,7 @@ from lrs.aggregate.documents import leading_match
 from lrs.aggregate.parse import parse_pipeline
 from lrs.aggregate.sql import Unsupported, compile_prefix
 from lrs.query import sql
-from lrs.store import pg_aggregation
+from lrs.store.postgres import aggregation as pg_aggregation
 from lrs.store.schema import statements
 
 FIXTURES = json.loads((Path(__file__).parent / "ll_ui_pipelines.json").read_text())

@@ -15,6 +15,7 @@ One module per concern, each ``MemoryStore``'s mixin for it (as in ``lrs.store.p
 - ``export``: streaming statement documents in ``(stored, _id)`` order
 - ``documents``: state and profile documents
 - ``attachments``: statement attachments
+- ``aggregation``: aggregation pipelines, in the Python evaluator
 - ``store``: ``MemoryStore`` itself
 """
 

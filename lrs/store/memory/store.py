@@ -5,6 +5,7 @@ close).
 
 from __future__ import annotations
 
+from lrs.store.memory.aggregation import AggregationMixin
 from lrs.store.memory.attachments import AttachmentsMixin
 from lrs.store.memory.documents import DocumentsMixin
 from lrs.store.memory.models import ModelsMixin
@@ -21,6 +22,7 @@ class MemoryStore(
     StatementDocumentsMixin,
     DocumentsMixin,
     AttachmentsMixin,
+    AggregationMixin,
 ):
     """An in-memory ``Store``: fast, per process, gone at exit.
 

@@ -18,6 +18,7 @@ One module per concern, each ``PostgresStore``'s mixin for it where it has metho
 - ``export``: streaming statement documents through a server-side cursor
 - ``documents``: state and profile documents
 - ``attachments``: statement attachments
+- ``aggregation``: aggregation pipelines, up to the first ``$group`` in SQL
 - ``store``: ``PostgresStore`` itself
 """
 

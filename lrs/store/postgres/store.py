@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from lrs.ops.migrate import require_head
 from lrs.store.models import Client, Lrs, Organisation
+from lrs.store.postgres.aggregation import AggregationMixin
 from lrs.store.postgres.attachments import AttachmentsMixin
 from lrs.store.postgres.documents import DocumentsMixin
 from lrs.store.postgres.engine import _translated_errors, create_engine
@@ -35,6 +36,7 @@ class PostgresStore(
     StatementDocumentsMixin,
     DocumentsMixin,
     AttachmentsMixin,
+    AggregationMixin,
 ):
     """A ``Store`` on PostgreSQL; safe to share between threads of one process.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -24,10 +24,13 @@ from lrs.aggregate.evaluate import Bounds, run_pipeline
 from lrs.aggregate.sql import StatementColumns, Unsupported, compile_prefix
 from lrs.query import sql
 from lrs.store.find import StatementScope
+from lrs.store.postgres.engine import PostgresBase
+from lrs.store.postgres.statement_documents import (
+    _STATEMENT_DOCUMENT,
+    STATEMENT_BINDING,
+    _statement_scope,
+)
 from lrs.store.schema import statements
-
-if TYPE_CHECKING:
-    from lrs.store.postgres import PostgresStore
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -59,8 +62,6 @@ def _person() -> sa.ColumnElement[Any]:
 
 
 def _lookup(name: str) -> Callable[[], sa.ColumnElement[Any]]:
-    from lrs.store.postgres import _STATEMENT_DOCUMENT
-
     return lambda: _STATEMENT_DOCUMENT.op("->", return_type=JSONB)(name)
 
 
@@ -95,8 +96,6 @@ def _columns() -> StatementColumns:
 
 def _binding() -> sql.TableBinding:
     """The Connection API's statement binding, plus ``person._id`` and ``person.display``."""
-    from lrs.store.postgres import STATEMENT_BINDING
-
     typed = dict(STATEMENT_BINDING.typed)
     person = {
         "person._id": sql.TypedColumn(_actor_ifi(), "text"),
@@ -109,34 +108,40 @@ def _binding() -> sql.TableBinding:
     return sql.TableBinding(STATEMENT_BINDING.document, {**typed, **extra})
 
 
-def aggregate_statements(
-    store: PostgresStore,
-    scope: StatementScope,
-    pipeline: ast.Pipeline,
-    *,
-    bounds: Bounds,
-    tick: Callable[[], None],
-) -> Iterator[dict[str, Any]]:
-    """See ``Store.aggregate_statements``."""
-    from lrs.store.postgres import _statement_scope
+class AggregationMixin(PostgresBase):
+    """Aggregation pipelines over the statement records."""
 
-    condition, rest = leading_match(pipeline)
-    source = sa.select(statements.c.id).where(
-        *_statement_scope(scope), sql.where(condition, _binding())
-    )
-    try:
-        compiled = compile_prefix(rest.stages, source, _columns())
-    except Unsupported:
-        yield from run_in_python(
-            store.stream_statement_documents, scope, pipeline, bounds=bounds, tick=tick
+    def aggregate_statements(
+        self,
+        scope: StatementScope,
+        pipeline: ast.Pipeline,
+        *,
+        bounds: Bounds,
+        tick: Callable[[], None],
+    ) -> Iterator[dict[str, Any]]:
+        """Up to the first ``$group`` in one SQL statement where it translates exactly, the
+        rest in Python (see the module docstring)."""
+        condition, rest = leading_match(pipeline)
+        source = sa.select(statements.c.id).where(
+            *_statement_scope(scope), sql.where(condition, _binding())
         )
-        return
-    groups = compiled.query.subquery("groups")
-    with store.engine.connect() as conn:
-        texts = conn.execute(sa.select(sa.cast(groups.c.doc, sa.Text()))).scalars()
-        rows = [_decoded(text, compiled.instant_fields) for text in texts]
-    remaining = ast.Pipeline(rest.stages[compiled.consumed :])
-    yield from run_pipeline(remaining, rows, bounds=bounds, tick=tick)
+        try:
+            compiled = compile_prefix(rest.stages, source, _columns())
+        except Unsupported:
+            yield from run_in_python(
+                self.stream_statement_documents,  # type: ignore[attr-defined]  # a sibling mixin
+                scope,
+                pipeline,
+                bounds=bounds,
+                tick=tick,
+            )
+            return
+        groups = compiled.query.subquery("groups")
+        with self._connect() as conn:
+            texts = conn.execute(sa.select(sa.cast(groups.c.doc, sa.Text()))).scalars()
+            rows = [_decoded(text, compiled.instant_fields) for text in texts]
+        remaining = ast.Pipeline(rest.stages[compiled.consumed :])
+        yield from run_pipeline(remaining, rows, bounds=bounds, tick=tick)
 
 
 def _decoded(text: str, instants: frozenset[str]) -> dict[str, Any]:
