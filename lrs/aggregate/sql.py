@@ -191,8 +191,10 @@ class _Base:
 class _Projected:
     """The document a ``$project`` built: its fields as nodes."""
 
-    def __init__(self, fields: dict[str, _Node]) -> None:
+    def __init__(self, fields: dict[str, _Node], sources: dict[str, ast.Expr]) -> None:
         self.fields = fields
+        #: The expression each top-level field was computed from (to spot equal ones).
+        self.sources = sources
 
     def resolve(self, segments: tuple[str, ...]) -> _Node:
         if not segments:
@@ -388,6 +390,36 @@ def _is_number(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.func.jsonb_typeof(value) == "number"
 
 
+def _first_or_last(
+    name: str, value: sa.ColumnElement[Any], order: tuple[sa.ColumnElement[Any], ...]
+) -> sa.ColumnElement[Any]:
+    """The value of the first (or last) row of a group in the documents' order: the least
+    (greatest) ``lrs_ordered`` row (migration 0017), which needs no sort and aggregates in
+    parallel. ``order`` is (stored, id) and, after an ``$unwind``, the position."""
+    stored, record_id, *rest = order
+    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
+    row = sa.cast(sa.tuple_(stored, record_id, position, value), _Ordered())
+    picked = (sa.func.min if name == "$first" else sa.func.max)(postgresql.array([row]))
+    return sa.func.lrs_ordered_value(picked, type_=JSONB)
+
+
+def _first_position(order: tuple[sa.ColumnElement[Any], ...]) -> sa.ColumnElement[Any]:
+    """Where a group's first document is in the documents' order."""
+    stored, record_id, *rest = order
+    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
+    row = sa.cast(sa.tuple_(stored, record_id, position, sa.null()), _Ordered())
+    return sa.func.min(postgresql.array([row]))
+
+
+class _Ordered(sa.types.UserDefinedType[Any]):
+    """PostgreSQL's ``lrs_ordered`` composite type (migration 0017)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "lrs_ordered"
+
+
 def _accumulate(
     accumulator: ast.Accumulator,
     node: _Node,
@@ -401,13 +433,12 @@ def _accumulate(
             sa.func.floor(sa.func.date_part("epoch", node.expr) * 1_000_000), sa.BigInteger()
         )
         if name in ("$min", "$max"):
-            picked = (sa.func.min if name == "$min" else sa.func.max)(micros)
+            picked = sa.func.to_jsonb((sa.func.min if name == "$min" else sa.func.max)(micros))
         elif name in ("$first", "$last"):
-            ordered = [term.desc() for term in order] if name == "$last" else list(order)
-            picked = sa.func.array_agg(aggregate_order_by(micros, *ordered))[1]
+            picked = _first_or_last(name, sa.func.to_jsonb(micros), order)
         else:
             raise Unsupported(f"{name} of an instant")
-        return sa.func.to_jsonb(picked), name in ("$min", "$max", "$first", "$last")
+        return picked, True
     value = _as_jsonb(node)
     if name == "$sum" and isinstance(accumulator.expr, ast.Literal_):
         constant = accumulator.expr.value
@@ -433,11 +464,7 @@ def _accumulate(
         picked = sa.func.array_agg(aggregate_order_by(value, *ordered)).filter(present)[1]
         return sa.func.coalesce(picked, _NULL_JSON), False
     if name in ("$first", "$last"):
-        ordered = [term.desc() for term in order] if name == "$last" else list(order)
-        picked = sa.func.array_agg(
-            aggregate_order_by(sa.func.coalesce(value, _NULL_JSON), *ordered)
-        )[1]
-        return picked, False
+        return _first_or_last(name, sa.func.coalesce(value, _NULL_JSON), order), False
     if name == "$push":
         pushed = sa.func.jsonb_agg(aggregate_order_by(value, *order)).filter(value.is_not(None))
         return sa.func.coalesce(pushed, _EMPTY_ARRAY), False
@@ -492,13 +519,16 @@ def compile_prefix(
             if stage.mode != "include":
                 raise Unsupported("an exclusion $project")
             tree: dict[str, Any] = {}
+            sources: dict[str, ast.Expr] = {}
             if stage.keep_id:
                 tree["_id"] = document.resolve(("_id",))
             for path in stage.paths:
                 _plant(tree, path.segments, document.resolve(path.segments))
             for path, expr in stage.computed:
                 _plant(tree, path.segments, _expression(expr, document))
-            document = _Projected({key: _grown(value) for key, value in tree.items()})
+                if len(path.segments) == 1:
+                    sources[path.segments[0]] = _origin(expr, document)
+            document = _Projected({key: _grown(value) for key, value in tree.items()}, sources)
         elif isinstance(stage, ast.Group):
             return _group(stage, document, query, tuple(order), index + 1)
         else:
@@ -522,6 +552,18 @@ def _grown(value: Any) -> _Node:
     return value
 
 
+def _origin(expr: ast.Expr, document: _Document) -> ast.Expr:
+    """The expression a field reference stands for, through a ``$project``'s computed fields."""
+    if (
+        isinstance(expr, ast.FieldRef)
+        and isinstance(document, _Projected)
+        and len(expr.path.segments) == 1
+        and expr.path.segments[0] in document.sources
+    ):
+        return document.sources[expr.path.segments[0]]
+    return expr
+
+
 def _group(
     stage: ast.Group,
     document: _Document,
@@ -533,8 +575,15 @@ def _group(
     if isinstance(key, _Instant):
         raise Unsupported("an instant as a group key")
     inputs: list[sa.ColumnElement[Any]] = [sa.func.coalesce(_as_jsonb(key), _NULL_JSON).label("k")]
-    nodes: list[_Node] = []
+    nodes: list[_Node | None] = []
+    key_origin = _origin(stage.key, document)
     for position, accumulator in enumerate(stage.accumulators):
+        if (
+            accumulator.name in ("$first", "$last")
+            and _origin(accumulator.expr, document) == key_origin
+        ):
+            nodes.append(None)  # every document of the group has the key's value: the key
+            continue
         node = _expression(accumulator.expr, document)
         label = f"a{position}"
         if isinstance(node, _Instant):
@@ -552,6 +601,9 @@ def _group(
     instants: set[str] = set()
     for position, (accumulator, node) in enumerate(zip(stage.accumulators, nodes, strict=True)):
         label = f"a{position}"
+        if node is None:
+            pairs += [sa.literal(accumulator.field, sa.Text()), inner.c.k]
+            continue
         if isinstance(node, _Instant):
             column: _Node = _Instant(inner.c[label])
         elif label in inner.c:
@@ -562,7 +614,11 @@ def _group(
         if instant:
             instants.add(accumulator.field)
         pairs += [sa.literal(accumulator.field, sa.Text()), aggregate]
-    query = sa.select(sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc")).group_by(
-        inner.c.k
+    # Groups come out in the order of their first document, as the evaluator makes them: what
+    # a later $first reads depends on it.
+    query = (
+        sa.select(sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc"))
+        .group_by(inner.c.k)
+        .order_by(_first_position(inner_order))
     )
     return Compiled(query, consumed, frozenset(instants))

@@ -41,7 +41,7 @@ class Target:
     minimum: float | None = None
     maximum: float | None = None
     unit: str = ""
-    on: str = "value"  # which figure it applies to: "value" or "p95"
+    on: str = "value"  # which figure it applies to: "value", "p50" or "p95"
     aim: float | None = None  # a stretch goal, shown but not judged
 
     def passes(self, value: float) -> bool:
@@ -135,7 +135,9 @@ class Figure:
         """The number the target applies to."""
         if self.target is None:
             return None
-        return self.p95_ms if self.target.on == "p95" else self.value
+        if self.target.on == "p95":
+            return self.p95_ms
+        return self.p50_ms if self.target.on == "p50" else self.value
 
     @property
     def verdict(self) -> str:

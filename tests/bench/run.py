@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from tests.bench import (
+    bench_aggregation,
     bench_connection,
     bench_documents,
     bench_import_export,
@@ -35,11 +36,17 @@ from tests.bench.options import Options, parse_options, progress
 from tests.bench.report import print_section, write_json
 from tests.bench.server import work_directory
 
-# connection right after statements: it pages through the statements section's loaded
+# connection and aggregation right after statements: they read the statements section's loaded
 # PostgreSQL, which is stopped before the documents section starts servers of its own.
 SECTIONS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (bench_statements, bench_connection, bench_documents, bench_import_export)
+    for module in (
+        bench_statements,
+        bench_connection,
+        bench_aggregation,
+        bench_documents,
+        bench_import_export,
+    )
 }
 REPOSITORY = Path(__file__).resolve().parents[2]
 
