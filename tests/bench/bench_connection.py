@@ -39,11 +39,12 @@ from urllib.parse import urlencode
 
 import orjson
 
+from tests.bench.borrowed import on_loaded_postgres
 from tests.bench.client import BenchError, XapiClient
 from tests.bench.data import Dataset
 from tests.bench.loaded import LoadedStore, LoadedStores, StoreKey
 from tests.bench.options import Options, progress
-from tests.bench.report import Check, Figure, StoreReport, Target, machine_fact
+from tests.bench.report import Check, Figure, StoreReport, Target
 from tests.bench.timing import measure, measure_alternating
 
 NAME = "connection"
@@ -125,29 +126,7 @@ def cases(dataset: Dataset) -> list[Case]:
 
 def run(options: Options, work_dir: Path, shared: LoadedStores) -> list[StoreReport]:
     """Page through the statements on PostgreSQL; an error is recorded, not raised."""
-    if "postgres" not in options.stores:
-        progress(f"{NAME}: skipped, PostgreSQL is not among the stores")
-        return []
-    count = options.statements
-    report = StoreReport(store="postgres", title=f"PostgreSQL store, {count:,} statements")
-    report.facts["machine"] = machine_fact()
-    try:
-        with shared.borrow("postgres", count, options, work_dir, NAME) as loaded:
-            if loaded.loaded_by != NAME:
-                report.facts["statements"] = (
-                    f"the {count:,} statements loaded by the {loaded.loaded_by} section, "
-                    "reused (same server, same database)"
-                )
-                kept = ("data", "server", "PostgreSQL settings", "statement tables")
-                report.facts.update({k: v for k, v in loaded.facts.items() if k in kept})
-            else:
-                report.facts.update(loaded.facts)
-            with loaded.served.explaining_errors():
-                _bench(options, loaded, report)
-    except (BenchError, RuntimeError, OSError) as error:
-        report.error = f"{type(error).__name__}: {error}"
-        progress(f"{NAME}: ERROR {report.error}")
-    return [report]
+    return on_loaded_postgres(NAME, options, work_dir, shared, _bench)
 
 
 def _bench(options: Options, loaded: LoadedStore, report: StoreReport) -> None:
