@@ -34,11 +34,13 @@ class Case:
     xapi: bool = False
     control: bool = False
     headers: dict[str, str] | None = None
+    #: A POST that only reads (an aggregation pipeline sent in a body).
+    reads_only: bool = False
 
     @property
     def is_read(self) -> bool:
-        """GET or HEAD."""
-        return self.method in READ_METHODS
+        """GET or HEAD, or a POST that only reads."""
+        return self.method in READ_METHODS or self.reads_only
 
 
 Maker = Callable[[Party, Party], list[Case]]
@@ -270,6 +272,28 @@ def _connection(attacker: Party, victim: Party) -> list[Case]:
     return cases
 
 
+def _aggregate(method: str) -> Maker:
+    """Pipelines that would show the victim's statements: all of them, grouped, and one by id
+    (answered as for an id that exists nowhere)."""
+
+    def make(attacker: Party, victim: Party) -> list[Case]:
+        pipelines = [
+            ([{"$project": {"statement": 1, "person": 1}}], False),
+            ([{"$group": {"_id": None, "ids": {"$push": "$statement.id"}}}], False),
+            ([{"$match": {"statement.id": victim.statement_ids[0]}}, {"$count": "n"}], True),
+            ([{"$match": {"_id": {"$in": list(victim.statement_doc_ids)}}}], True),
+        ]
+        path = "/api/statements/aggregate"
+        if method == "GET":
+            return [Case("GET", path, {"pipeline": _j(p)}, control=c) for p, c in pipelines]
+        return [
+            Case("POST", path, body={"pipeline": p}, control=c, reads_only=True)
+            for p, c in pipelines
+        ]
+
+    return make
+
+
 def _plain(path: str, xapi: bool = False) -> Maker:
     def make(attacker: Party, victim: Party) -> list[Case]:
         return [Case("GET", path, xapi=xapi)]
@@ -301,6 +325,7 @@ ISOLATION: dict[tuple[str, str], Maker] = {
     **{(f"{XAPI}/activities", m): _activities(m) for m in READ_METHODS},
     **{(f"{XAPI}/agents", m): _agents(m) for m in READ_METHODS},
     ("/api/connection/{model}", "GET"): _connection,
+    **{("/api/statements/aggregate", m): _aggregate(m) for m in ("GET", "POST")},
     **{(f"{API}/{{model}}", m): _models(m) for m in ("GET", "POST", "PUT", "PATCH")},
     (f"{API}/{{model}}/count", "GET"): _count,
     **{

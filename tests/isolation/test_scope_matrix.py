@@ -84,6 +84,7 @@ DECLARED: dict[tuple[str, str], Access | None] = {
     },
     # The model routes accept any client and check the model's access themselves (below).
     ("/api/connection/{model}", "GET"): Access.AUTHENTICATED,
+    **{("/api/statements/aggregate", m): Access.STATEMENTS_READ for m in ("GET", "POST")},
     **{("/api/v2/{model}", m): Access.AUTHENTICATED for m in ("GET", "POST", "PUT", "PATCH")},
     ("/api/v2/{model}/count", "GET"): Access.AUTHENTICATED,
     **{
@@ -228,6 +229,12 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         for m in ("GET", "HEAD", "PUT", "POST", "DELETE")
     },
     ("/api/connection/{model}", "GET"): lambda org, model: Call("GET", f"/api/connection/{model}"),
+    ("/api/statements/aggregate", "GET"): _fixed(
+        "GET", "/api/statements/aggregate", {"pipeline": '[{"$count": "n"}]'}
+    ),
+    ("/api/statements/aggregate", "POST"): lambda org, model: Call(
+        "POST", "/api/statements/aggregate", body={"pipeline": [{"$count": "n"}]}
+    ),
     ("/api/v2/{model}", "GET"): lambda org, model: Call("GET", f"/api/v2/{model}"),
     ("/api/v2/{model}", "POST"): lambda org, model: Call("POST", f"/api/v2/{model}", body={}),
     ("/api/v2/{model}", "PUT"): lambda org, model: Call("PUT", f"/api/v2/{model}", body=[]),

@@ -53,6 +53,7 @@ _ERRORS: dict[int, tuple[str, str]] = {
     412: ("PreconditionFailed", "An If-Match / If-None-Match precondition does not hold"),
     413: ("PayloadTooLarge", "The body is larger than LRS_MAX_BODY_BYTES"),
     503: ("Unavailable", "The store cannot be reached or timed out"),
+    504: ("TimedOut", "The request ran past the time it was given"),
 }
 _TAGS = {
     "xAPI": "xAPI 2.0.0 or 1.0.3, as each request's X-Experience-API-Version says. Under "
@@ -60,6 +61,7 @@ _TAGS = {
     "?method=<METHOD> with a form body holding the parameters, headers and `content`.",
     "REST v2": "Learning Locker's REST API v2, one set of paths per model",
     "Connection": "Learning Locker's Connection API: cursor pages of any model",
+    "Aggregation": "Learning Locker's aggregation API: MongoDB pipelines over the statements",
     "Service": "Health and service routes",
 }
 _FIELD = re.compile(r"\{(\w+)(?::[^}]*)?\}")

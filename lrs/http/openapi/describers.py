@@ -1,4 +1,5 @@
-"""Route descriptions by resource class: the xAPI, REST v2 / Connection and service routes.
+"""Route descriptions by resource class: the xAPI, REST v2 / Connection, aggregation and
+service routes.
 
 Classes are matched by their qualified name (``module.Class``), so a description can be
 registered here for a resource module that this package does not import.
@@ -6,7 +7,7 @@ registered here for a resource module that this package does not import.
 
 from __future__ import annotations
 
-from lrs.http.openapi import rest, service, xapi
+from lrs.http.openapi import aggregate, rest, service, xapi
 from lrs.http.openapi.model import Describer
 
 
@@ -18,7 +19,12 @@ def qualified_name(cls: type) -> str:
 DESCRIBERS: dict[str, Describer] = {
     **{
         qualified_name(cls): describer
-        for table in (xapi.DESCRIBERS, rest.DESCRIBERS, service.DESCRIBERS)
+        for table in (
+            xapi.DESCRIBERS,
+            rest.DESCRIBERS,
+            aggregate.DESCRIBERS,
+            service.DESCRIBERS,
+        )
         for cls, describer in table.items()
     },
     **service.DESCRIBERS_BY_NAME,
