@@ -294,34 +294,33 @@ def _date_part(name: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]
 
 
 def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``$dateToString``: runs of codes ``to_char`` knows and literal text become one
+    ``to_char`` template (the text double-quoted), ``%w`` and ``%U`` are computed."""
     pieces: list[sa.ColumnElement[Any]] = []
-    literal: list[str] = []
+    template: list[str] = []
 
     def flush() -> None:
-        if literal:
-            pieces.append(sa.literal("".join(literal), sa.Text()))
-            literal.clear()
+        if template:
+            pieces.append(sa.func.to_char(local, sa.literal("".join(template), sa.Text())))
+            template.clear()
 
     index = 0
     while index < len(form):
         char = form[index]
-        if char != "%":
-            literal.append(char)
-            index += 1
-            continue
-        code = form[index + 1]
-        index += 2
-        if code == "%":
-            literal.append("%")
-            continue
-        flush()
-        if code in _TO_CHAR:
-            pieces.append(sa.func.to_char(local, sa.literal(_TO_CHAR[code], sa.Text())))
+        code = form[index + 1] if char == "%" else None
+        index += 1 if code is None else 2
+        if code is None or code == "%":
+            text = "%" if code == "%" else char
+            template.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif code in _TO_CHAR:
+            template.append(_TO_CHAR[code])
         elif code == "w":
+            flush()
             pieces.append(
                 sa.cast(sa.func.date_part("dow", local) + 1, sa.Integer()).cast(sa.Text())
             )
         elif code == "U":
+            flush()
             week = sa.cast(
                 sa.func.floor(
                     (sa.func.date_part("doy", local) - 1 + 7 - sa.func.date_part("dow", local)) / 7
@@ -332,6 +331,8 @@ def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         else:  # %z and %Z need the zone's offset at each instant
             raise Unsupported(f"%{code}")
     flush()
+    if not pieces:
+        return _jsonb_literal("")
     text = pieces[0] if len(pieces) == 1 else sa.func.concat(*pieces)
     return sa.func.to_jsonb(text)
 
