@@ -53,10 +53,6 @@ def _number(value: Any) -> int | float:
     return value
 
 
-def _describe(value: Any) -> str:
-    return type_name(value)
-
-
 def evaluate(expr: ast.Expr, doc: Any) -> Any:
     """The value of ``expr`` for ``doc`` (``MISSING`` possible)."""
     if isinstance(expr, ast.FieldRef):
@@ -94,7 +90,7 @@ def _date_arg(name: str, date: ast.Expr, timezone: ast.Expr | None, doc: Any) ->
     if not isinstance(value, datetime):
         raise _fail(
             name,
-            f"can't convert from {_describe(value)} to a date (in statement documents only "
+            f"can't convert from {type_name(value)} to a date (in statement documents only "
             "the top-level timestamp and stored are dates; statement.timestamp is a string)",
         )
     if timezone is None:
@@ -103,7 +99,7 @@ def _date_arg(name: str, date: ast.Expr, timezone: ast.Expr | None, doc: Any) ->
     if zone_name is MISSING or zone_name is None:
         return value.astimezone(UTC)
     if not isinstance(zone_name, str):
-        raise _fail(name, f"timezone must be a string, not {_describe(zone_name)}")
+        raise _fail(name, f"timezone must be a string, not {type_name(zone_name)}")
     return value.astimezone(zone(zone_name, f"{name}.timezone"))
 
 
@@ -152,7 +148,7 @@ def _add(args: list[Any]) -> Any:
     dates = [arg for arg in args if isinstance(arg, datetime)]
     for arg in args:
         if not isinstance(arg, datetime) and not is_number(arg):
-            raise _fail("$add", f"only numbers and dates can be added, not {_describe(arg)}")
+            raise _fail("$add", f"only numbers and dates can be added, not {type_name(arg)}")
     if len(dates) > 1:
         raise _fail("$add", "only one date can be added to numbers")
     total = sum(arg for arg in args if not isinstance(arg, datetime))
@@ -171,7 +167,7 @@ def _subtract(args: list[Any]) -> Any:
         return left - timedelta(milliseconds=round(right))
     if is_number(left) and is_number(right):
         return _number(left - right)
-    raise _fail("$subtract", f"can't subtract {_describe(right)} from {_describe(left)}")
+    raise _fail("$subtract", f"can't subtract {type_name(right)} from {type_name(left)}")
 
 
 def _multiply(args: list[Any]) -> Any:
@@ -180,7 +176,7 @@ def _multiply(args: list[Any]) -> Any:
     product: int | float = 1
     for arg in args:
         if not is_number(arg):
-            raise _fail("$multiply", f"only numbers can be multiplied, not {_describe(arg)}")
+            raise _fail("$multiply", f"only numbers can be multiplied, not {type_name(arg)}")
         product *= arg
     return _number(product)
 
@@ -190,7 +186,7 @@ def _numbers(name: str, args: list[Any]) -> list[int | float] | None:
         return None
     for arg in args:
         if not is_number(arg):
-            raise _fail(name, f"takes numbers, not {_describe(arg)}")
+            raise _fail(name, f"takes numbers, not {type_name(arg)}")
     return args
 
 
@@ -239,7 +235,7 @@ def _concat(args: list[Any]) -> Any:
         return None
     for arg in args:
         if not isinstance(arg, str):
-            raise _fail("$concat", f"only strings can be concatenated, not {_describe(arg)}")
+            raise _fail("$concat", f"only strings can be concatenated, not {type_name(arg)}")
     return "".join(args)
 
 
@@ -268,13 +264,13 @@ def _substr(args: list[Any]) -> Any:
 
 def _strlen(args: list[Any]) -> Any:
     if not isinstance(args[0], str):
-        raise _fail("$strLenCP", f"takes a string, not {_describe(args[0])}")
+        raise _fail("$strLenCP", f"takes a string, not {type_name(args[0])}")
     return len(args[0])
 
 
 def _size(args: list[Any]) -> Any:
     if not isinstance(args[0], list):
-        raise _fail("$size", f"takes an array, not {_describe(args[0])}")
+        raise _fail("$size", f"takes an array, not {type_name(args[0])}")
     return len(args[0])
 
 
@@ -283,7 +279,7 @@ def _element_at(args: list[Any]) -> Any:
     if _nullish(args):
         return None
     if not isinstance(array, list):
-        raise _fail("$arrayElemAt", f"takes an array first, not {_describe(array)}")
+        raise _fail("$arrayElemAt", f"takes an array first, not {type_name(array)}")
     if not is_number(index) or index != int(index):
         raise _fail("$arrayElemAt", "the index must be an integer")
     position = int(index)
@@ -295,7 +291,7 @@ def _element_at(args: list[Any]) -> Any:
 def _in(args: list[Any]) -> Any:
     value, array = args
     if not isinstance(array, list):
-        raise _fail("$in", f"takes an array second, not {_describe(array)}")
+        raise _fail("$in", f"takes an array second, not {type_name(array)}")
     return any(compare(value, item) == 0 for item in array)
 
 
@@ -319,7 +315,7 @@ def _to_string(args: list[Any], name: str = "$toString") -> Any:
         return _format_double(value)
     if isinstance(value, datetime):
         return format_date("%Y-%m-%dT%H:%M:%S.%LZ", value.astimezone(UTC))
-    raise _fail(name, f"can't convert {_describe(value)} to a string")
+    raise _fail(name, f"can't convert {type_name(value)} to a string")
 
 
 _CALCULATIONS = {

@@ -391,25 +391,29 @@ def _is_number(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.func.jsonb_typeof(value) == "number"
 
 
+def _ordered_rows(
+    value: sa.ColumnElement[Any], order: tuple[sa.ColumnElement[Any], ...]
+) -> sa.ColumnElement[Any]:
+    """``ARRAY[ROW(stored, id, position, value)::lrs_ordered]`` (migration 0017) for one row:
+    its least (greatest) over a group is the group's first (last) row in the documents' order,
+    found without a sort and aggregated in parallel. ``order`` is (stored, id) and, after an
+    ``$unwind``, the position."""
+    stored, record_id, *rest = order
+    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
+    return postgresql.array([sa.cast(sa.tuple_(stored, record_id, position, value), _Ordered())])
+
+
 def _first_or_last(
     name: str, value: sa.ColumnElement[Any], order: tuple[sa.ColumnElement[Any], ...]
 ) -> sa.ColumnElement[Any]:
-    """The value of the first (or last) row of a group in the documents' order: the least
-    (greatest) ``lrs_ordered`` row (migration 0017), which needs no sort and aggregates in
-    parallel. ``order`` is (stored, id) and, after an ``$unwind``, the position."""
-    stored, record_id, *rest = order
-    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
-    row = sa.cast(sa.tuple_(stored, record_id, position, value), _Ordered())
-    picked = (sa.func.min if name == "$first" else sa.func.max)(postgresql.array([row]))
+    """The value of the first (or last) row of a group in the documents' order."""
+    picked = (sa.func.min if name == "$first" else sa.func.max)(_ordered_rows(value, order))
     return sa.func.lrs_ordered_value(picked, type_=JSONB)
 
 
 def _first_position(order: tuple[sa.ColumnElement[Any], ...]) -> sa.ColumnElement[Any]:
     """Where a group's first document is in the documents' order."""
-    stored, record_id, *rest = order
-    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
-    row = sa.cast(sa.tuple_(stored, record_id, position, sa.null()), _Ordered())
-    return sa.func.min(postgresql.array([row]))
+    return sa.func.min(_ordered_rows(sa.null(), order))
 
 
 class _Ordered(sa.types.UserDefinedType[Any]):
