@@ -13,12 +13,12 @@ import heapq
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cmp_to_key
+from functools import total_ordering
 from typing import Any
 
 from lrs.aggregate import ast
 from lrs.aggregate.expressions import evaluate, resolve
-from lrs.aggregate.values import MISSING, compare, group_key, is_number
+from lrs.aggregate.values import MISSING, compare, group_key, is_number, sort_key
 from lrs.core.errors import BadQuery
 from lrs.query.ast import Path, Projection
 from lrs.query.evaluate import matches
@@ -345,23 +345,34 @@ def _sort_value(doc: Any, path: Path, direction: int) -> Any:
     return None if value is MISSING else value
 
 
-def _compare_sort_values(left: Any, right: Any) -> int:
-    if left is _EMPTY or right is _EMPTY:
-        return (right is _EMPTY) - (left is _EMPTY)
-    return compare(left, right)
+@total_ordering
+class _Descending:
+    """A sort key that orders the other way round."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.key == other.key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.key < self.key)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _sort_key(stage: ast.SortStage) -> Callable[[Any], Any]:
-    def ordering(left: Any, right: Any) -> int:
+    def key(doc: Any) -> tuple[Any, ...]:
+        parts: list[Any] = []
         for path, direction in stage.keys:
-            order = _compare_sort_values(
-                _sort_value(left, path, direction), _sort_value(right, path, direction)
-            )
-            if order:
-                return order * direction
-        return 0
+            value = _sort_value(doc, path, direction)
+            part = (0.5,) if value is _EMPTY else sort_key(value)  # an empty array: before null
+            parts.append(part if direction == 1 else _Descending(part))
+        return tuple(parts)
 
-    return cmp_to_key(ordering)
+    return key
 
 
 def _top(stream: Iterator[Any], stage: ast.SortStage, count: int) -> Iterator[Any]:

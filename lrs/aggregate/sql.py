@@ -18,7 +18,7 @@ extension values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from lrs.aggregate import ast
 from lrs.aggregate.dates import zone
 from lrs.aggregate.parse import DEFAULT_DATE_FORMAT
+from lrs.aggregate.values import group_key
 
 #: Statement properties whose value is an array (after normalisation) or may hold one.
 _ARRAY_KEYS = frozenset(
@@ -64,8 +65,9 @@ class StatementColumns:
     #: ``jsonb`` (NULL when missing) for a top-level field other than ``statement`` and the
     #: instants, by name (``_id``, ``voided``, the lookup arrays, ``person`` ...).
     fields: Mapping[str, Callable[[], sa.ColumnElement[Any]]]
-    #: The ``statement`` column (``jsonb``).
-    statement: sa.ColumnElement[Any]
+    #: The ``statement`` column (``jsonb``); None when the source holds only some of its fields
+    #: (``statement_facts``): then a path that none of the mappings below give is unavailable.
+    statement: sa.ColumnElement[Any] | None
     #: ``timestamptz`` columns by name (``timestamp``, ``stored``).
     instants: Mapping[str, sa.ColumnElement[Any]]
     #: The natural order of the documents (what ``$first`` and ``$last`` follow).
@@ -74,16 +76,35 @@ class StatementColumns:
     subfields: Mapping[tuple[str, ...], Callable[[], sa.ColumnElement[Any]]] = field(
         default_factory=dict
     )
+    #: Paths whose value is a string wherever it is present (the xAPI's shape guarantees it),
+    #: as ``text`` (NULL when missing): grouping by text is cheaper than by ``jsonb``, and
+    #: PostgreSQL has statistics for the ones the filter indexes cover.
+    texts: Mapping[tuple[str, ...], Callable[[], sa.ColumnElement[Any]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
 class Compiled:
-    """The translated part: a query of one ``jsonb`` column ``doc``, how many stages (after
-    the leading ``$match`` stages) it covers, and which top-level fields of its rows hold an
-    instant as microseconds since the epoch."""
+    """The translated part, as two queries and how to put their rows together.
 
-    query: sa.Select[Any]
+    ``groups`` has one row per group: ``doc`` (``jsonb``: ``_id`` and the accumulators that do
+    not depend on the documents' order), ``key`` (the group key, ``jsonb``), ``first_at`` and
+    ``last_at`` (when the group's first and last documents were stored). ``rows_at(instants)``
+    selects the matched rows stored at those instants, in the documents' order, each with its
+    ``key``, ``at`` (stored) and ``picked`` (``jsonb``: the ``$first``/``$last`` fields' values
+    in that row): the first (last) row of a group is among them, and they are few, where
+    carrying every row's values through the aggregation would cost more than the grouping.
+    ``assemble`` does the rest.
+    """
+
+    groups: sa.Select[Any]
+    ends_at: Callable[..., sa.Select[Any]]
+    firsts: tuple[str, ...]
+    lasts: tuple[str, ...]
+    #: How many stages (after the leading ``$match`` stages) the translation covers.
     consumed: int
+    #: Top-level fields of the group documents that hold an instant as epoch microseconds.
     instant_fields: frozenset[str]
 
 
@@ -101,6 +122,23 @@ class _Instant:
 
 
 @dataclass(frozen=True)
+class _Text:
+    expr: sa.ColumnElement[Any]  # text, NULL = missing; the value is a string where present
+
+
+@dataclass(frozen=True)
+class _Integer:
+    expr: sa.ColumnElement[Any]  # integer, never NULL (a date part)
+
+
+@dataclass(frozen=True)
+class _Unavailable:
+    """A value the source does not hold: the query that needs it cannot be built there."""
+
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Object:
     fields: tuple[tuple[str, _Node], ...]
     #: A level a ``$project`` made for a dotted path: missing when none of its fields is there
@@ -109,7 +147,7 @@ class _Object:
     missing_if_empty: bool = False
 
 
-_Node = _Json | _Instant | _Object
+_Node = _Json | _Text | _Integer | _Instant | _Object | _Unavailable
 
 
 def _jsonb_literal(value: Any) -> sa.ColumnElement[Any]:
@@ -125,8 +163,12 @@ def _as_jsonb(node: _Node) -> sa.ColumnElement[Any]:
     would come out as text, where MongoDB keeps a date)."""
     if isinstance(node, _Json):
         return node.expr
+    if isinstance(node, _Text | _Integer):
+        return sa.func.to_jsonb(node.expr)
     if isinstance(node, _Instant):
         raise Unsupported("an instant inside a built value")
+    if isinstance(node, _Unavailable):
+        raise Unsupported(f"{'.'.join(node.path)} is not in the source")
     pairs: list[Any] = []
     missing: list[Any] = []
     for key, child in node.fields:
@@ -163,6 +205,9 @@ class _Base:
                 if not rest:
                     return _Json(element)
                 return _Json(_path(element, rest))
+        text = self.columns.texts.get(segments)
+        if text is not None:
+            return _Text(text())
         head = segments[0]
         if head in self.extra and len(segments) == 1:
             return self.extra[head]
@@ -170,15 +215,20 @@ class _Base:
             if len(segments) > 1:
                 return _Json(sa.null().cast(JSONB))
             return _Instant(self.columns.instants[head])
+        sub = self.columns.subfields.get(segments)
+        if sub is not None:
+            return _Json(sub())
+        statement = self.columns.statement
+        if statement is None:
+            if head in self.columns.fields and len(segments) == 1:
+                return _Json(self.columns.fields[head]())
+            return _Unavailable(segments)
         if head == "statement":
             rest = segments[1:]
             _check_statement_path(rest)
             if not rest:
-                return _Json(self.columns.statement)
-            return _Json(_path(self.columns.statement, rest))
-        sub = self.columns.subfields.get(segments)
-        if sub is not None:
-            return _Json(sub())
+                return _Json(statement)
+            return _Json(_path(statement, rest))
         if head in self.columns.fields:
             if len(segments) > 1 and any(path[0] == head for path in self.columns.subfields):
                 return _Json(_path(self.columns.fields[head](), segments[1:]))
@@ -207,8 +257,10 @@ class _Projected:
                 node = dict(node.fields).get(segment)
                 if node is None:
                     return _Json(sa.null().cast(JSONB))
-            elif isinstance(node, _Instant):
+            elif isinstance(node, _Instant | _Text | _Integer):
                 return _Json(sa.null().cast(JSONB))
+            elif isinstance(node, _Unavailable):
+                return _Unavailable(segments)
             else:
                 raise Unsupported(f"a path into a projected value ({'.'.join(segments[:depth])})")
         return node
@@ -290,7 +342,7 @@ def _date_part(name: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]
         )
     else:
         raise Unsupported(name)
-    return sa.func.to_jsonb(sa.cast(value, sa.Integer()))
+    return sa.cast(value, sa.Integer())
 
 
 def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
@@ -332,9 +384,8 @@ def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
             raise Unsupported(f"%{code}")
     flush()
     if not pieces:
-        return _jsonb_literal("")
-    text = pieces[0] if len(pieces) == 1 else sa.func.concat(*pieces)
-    return sa.func.to_jsonb(text)
+        return sa.literal("", sa.Text())
+    return pieces[0] if len(pieces) == 1 else sa.func.concat(*pieces)
 
 
 def _expression(expr: ast.Expr, document: _Document) -> _Node:
@@ -352,8 +403,8 @@ def _expression(expr: ast.Expr, document: _Document) -> _Node:
             raise Unsupported("a date operator on something that is not timestamp or stored")
         local = _local(date.expr, expr.timezone)
         if isinstance(expr, ast.DatePart):
-            return _Json(_date_part(expr.name, local))
-        return _Json(_format(expr.format or DEFAULT_DATE_FORMAT, local))
+            return _Integer(_date_part(expr.name, local))
+        return _Text(_format(expr.format or DEFAULT_DATE_FORMAT, local))
     raise Unsupported(type(expr).__name__)
 
 
@@ -391,40 +442,6 @@ def _is_number(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.func.jsonb_typeof(value) == "number"
 
 
-def _ordered_rows(
-    value: sa.ColumnElement[Any], order: tuple[sa.ColumnElement[Any], ...]
-) -> sa.ColumnElement[Any]:
-    """``ARRAY[ROW(stored, id, position, value)::lrs_ordered]`` (migration 0017) for one row:
-    its least (greatest) over a group is the group's first (last) row in the documents' order,
-    found without a sort and aggregated in parallel. ``order`` is (stored, id) and, after an
-    ``$unwind``, the position."""
-    stored, record_id, *rest = order
-    position = rest[0] if rest else sa.literal(0, sa.BigInteger())
-    return postgresql.array([sa.cast(sa.tuple_(stored, record_id, position, value), _Ordered())])
-
-
-def _first_or_last(
-    name: str, value: sa.ColumnElement[Any], order: tuple[sa.ColumnElement[Any], ...]
-) -> sa.ColumnElement[Any]:
-    """The value of the first (or last) row of a group in the documents' order."""
-    picked = (sa.func.min if name == "$first" else sa.func.max)(_ordered_rows(value, order))
-    return sa.func.lrs_ordered_value(picked, type_=JSONB)
-
-
-def _first_position(order: tuple[sa.ColumnElement[Any], ...]) -> sa.ColumnElement[Any]:
-    """Where a group's first document is in the documents' order."""
-    return sa.func.min(_ordered_rows(sa.null(), order))
-
-
-class _Ordered(sa.types.UserDefinedType[Any]):
-    """PostgreSQL's ``lrs_ordered`` composite type (migration 0017)."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "lrs_ordered"
-
-
 def _accumulate(
     accumulator: ast.Accumulator,
     node: _Node,
@@ -434,16 +451,10 @@ def _accumulate(
     instant (as epoch microseconds)."""
     name = accumulator.name
     if isinstance(node, _Instant):
-        micros = sa.cast(
-            sa.func.floor(sa.func.date_part("epoch", node.expr) * 1_000_000), sa.BigInteger()
-        )
-        if name in ("$min", "$max"):
-            picked = sa.func.to_jsonb((sa.func.min if name == "$min" else sa.func.max)(micros))
-        elif name in ("$first", "$last"):
-            picked = _first_or_last(name, sa.func.to_jsonb(micros), order)
-        else:
+        micros = _epoch_micros(node.expr)
+        if name not in ("$min", "$max"):
             raise Unsupported(f"{name} of an instant")
-        return picked, True
+        return sa.func.to_jsonb((sa.func.min if name == "$min" else sa.func.max)(micros)), True
     value = _as_jsonb(node)
     if name == "$sum" and isinstance(accumulator.expr, ast.Literal_):
         constant = accumulator.expr.value
@@ -468,8 +479,6 @@ def _accumulate(
         ordered = _bson_order(value, descending=name == "$max")
         picked = sa.func.array_agg(aggregate_order_by(value, *ordered)).filter(present)[1]
         return sa.func.coalesce(picked, _NULL_JSON), False
-    if name in ("$first", "$last"):
-        return _first_or_last(name, sa.func.coalesce(value, _NULL_JSON), order), False
     if name == "$push":
         pushed = sa.func.jsonb_agg(aggregate_order_by(value, *order)).filter(value.is_not(None))
         return sa.func.coalesce(pushed, _EMPTY_ARRAY), False
@@ -577,38 +586,59 @@ def _group(
     consumed: int,
 ) -> Compiled:
     key = _expression(stage.key, document)
-    if isinstance(key, _Instant):
-        raise Unsupported("an instant as a group key")
-    inputs: list[sa.ColumnElement[Any]] = [sa.func.coalesce(_as_jsonb(key), _NULL_JSON).label("k")]
-    nodes: list[_Node | None] = []
+    # An empty object key still groups (by a constant): no documents, no group.
+    leaves = _key_leaves(key) or [_NULL_JSON]
     key_origin = _origin(stage.key, document)
+    # What equals a part of the key in every document of a group: $first/$last of it is that.
+    known: dict[ast.Expr, int] = {key_origin: -1}
+    if isinstance(stage.key, ast.ObjectExpr) and isinstance(key, _Object):
+        for (_, expr), (name, node) in zip(stage.key.fields, key.fields, strict=True):
+            if not isinstance(node, _Object):
+                known.setdefault(_origin(expr, document), _leaf_index(key, name))
+    inputs: list[sa.ColumnElement[Any]] = [
+        leaf.label(f"k{position}") for position, leaf in enumerate(leaves)
+    ]
+    ordered: list[tuple[ast.Accumulator, _Node]] = []
+    plain: list[tuple[int, ast.Accumulator, _Node]] = []
+    from_key: dict[str, int] = {}
     for position, accumulator in enumerate(stage.accumulators):
-        if (
-            accumulator.name in ("$first", "$last")
-            and _origin(accumulator.expr, document) == key_origin
-        ):
-            nodes.append(None)  # every document of the group has the key's value: the key
+        origin = _origin(accumulator.expr, document)
+        if accumulator.name in ("$first", "$last") and origin in known:
+            from_key[accumulator.field] = known[origin]
             continue
         node = _expression(accumulator.expr, document)
+        if accumulator.name in ("$first", "$last"):
+            ordered.append((accumulator, node))
+            continue
         label = f"a{position}"
         if isinstance(node, _Instant):
             inputs.append(node.expr.label(label))
-        elif isinstance(accumulator.expr, ast.Literal_):
-            nodes.append(node)
-            continue
-        else:
+        elif not isinstance(accumulator.expr, ast.Literal_):
             inputs.append(_as_jsonb(node).label(label))
-        nodes.append(node)
+        plain.append((position, accumulator, node))
     inputs += [term.label(f"o{position}") for position, term in enumerate(order)]
     inner = source.with_only_columns(*inputs).subquery("grouped")
     inner_order = tuple(inner.c[f"o{position}"] for position in range(len(order)))
-    pairs: list[Any] = [sa.literal("_id", sa.Text()), inner.c.k]
+    grouped_leaves = [inner.c[f"k{position}"] for position in range(len(leaves))]
+    key_json = _key_json(key, grouped_leaves)
+
+    def leaf_json(index: int) -> sa.ColumnElement[Any]:
+        if index < 0:
+            return key_json
+        leaf = grouped_leaves[index]
+        as_json = leaf if isinstance(leaf.type, JSONB) else sa.func.to_jsonb(leaf)
+        return sa.func.coalesce(as_json, _NULL_JSON)
+
+    pairs: list[Any] = [sa.literal("_id", sa.Text()), key_json]
     instants: set[str] = set()
-    for position, (accumulator, node) in enumerate(zip(stage.accumulators, nodes, strict=True)):
+    for accumulator in stage.accumulators:
+        if accumulator.field in from_key:
+            pairs += [
+                sa.literal(accumulator.field, sa.Text()),
+                leaf_json(from_key[accumulator.field]),
+            ]
+    for position, accumulator, node in plain:
         label = f"a{position}"
-        if node is None:
-            pairs += [sa.literal(accumulator.field, sa.Text()), inner.c.k]
-            continue
         if isinstance(node, _Instant):
             column: _Node = _Instant(inner.c[label])
         elif label in inner.c:
@@ -619,11 +649,123 @@ def _group(
         if instant:
             instants.add(accumulator.field)
         pairs += [sa.literal(accumulator.field, sa.Text()), aggregate]
-    # Groups come out in the order of their first document, as the evaluator makes them: what
-    # a later $first reads depends on it.
-    query = (
-        sa.select(sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc"))
-        .group_by(inner.c.k)
-        .order_by(_first_position(inner_order))
+    stored = inner_order[0]
+    groups = sa.select(
+        sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc"),
+        key_json.label("key"),
+        sa.func.min(stored).label("first_at"),
+        sa.func.max(stored).label("last_at"),
+    ).group_by(*grouped_leaves)
+
+    instants.update(a.field for a, node in ordered if isinstance(node, _Instant))
+    row_key = _key_json(key, leaves)
+
+    def ends_at(at: list[Any], *, last: bool) -> sa.Select[Any]:
+        """The first (last) row of each group among the rows stored at ``at``, in the order of
+        the groups' first (last) rows: ``key``, ``picked`` and the order columns."""
+        wanted = "$last" if last else "$first"
+        pairs: list[Any] = []
+        for accumulator, node in ordered:
+            if accumulator.name == wanted:
+                pairs += [sa.literal(accumulator.field, sa.Text()), _picked(node)]
+        values = sa.func.jsonb_build_object(*pairs, type_=JSONB)
+        terms = [term.desc() if last else term.asc() for term in order]
+        rows = (
+            source.with_only_columns(
+                row_key.label("key"),
+                values.label("picked"),
+                *(term.label(f"o{position}") for position, term in enumerate(order)),
+            )
+            .where(order[0] == sa.func.any(sa.bindparam("at", at, sa.ARRAY(order[0].type))))
+            .distinct(*leaves)
+            .order_by(*leaves, *terms)
+            .subquery("ends")
+        )
+        ends = [rows.c[f"o{position}"] for position in range(len(order))]
+        text = sa.Text()
+        return sa.select(sa.cast(rows.c.key, text), sa.cast(rows.c.picked, text)).order_by(
+            *(end.desc() if last else end.asc() for end in ends)
+        )
+
+    return Compiled(
+        groups=groups,
+        ends_at=ends_at,
+        firsts=tuple(a.field for a, _ in ordered if a.name == "$first"),
+        lasts=tuple(a.field for a, _ in ordered if a.name == "$last"),
+        consumed=consumed,
+        instant_fields=frozenset(instants),
     )
-    return Compiled(query, consumed, frozenset(instants))
+
+
+def _picked(node: _Node) -> sa.ColumnElement[Any]:
+    """What ``$first``/``$last`` gives of one row's value (an instant as epoch microseconds)."""
+    if isinstance(node, _Instant):
+        return sa.func.to_jsonb(_epoch_micros(node.expr))
+    return sa.func.coalesce(_as_jsonb(node), _NULL_JSON)
+
+
+def _epoch_micros(instant: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.func.floor(sa.func.date_part("epoch", instant) * 1_000_000), sa.BigInteger())
+
+
+def _key_leaves(key: _Node, *, top: bool = True) -> list[sa.ColumnElement[Any]]:
+    """What a group key is grouped by: each leaf of an object key on its own (``text`` or
+    ``jsonb``), so no object is built per row. A leaf is NULL when missing (an object key
+    leaves it out); a whole key that is missing is null, as MongoDB groups it."""
+    if isinstance(key, _Instant):
+        raise Unsupported("an instant as a group key")
+    if isinstance(key, _Unavailable):
+        raise Unsupported(f"{'.'.join(key.path)} is not in the source")
+    if isinstance(key, _Object):
+        return [leaf for _, child in key.fields for leaf in _key_leaves(child, top=False)]
+    if isinstance(key, _Text | _Integer) or not top:
+        return [key.expr]
+    return [sa.func.coalesce(key.expr, _NULL_JSON)]
+
+
+def _leaf_index(key: _Object, name: str) -> int:
+    """The position among the key's leaves of its top-level field ``name`` (not an object)."""
+    index = 0
+    for field_name, child in key.fields:
+        if field_name == name:
+            return index
+        index += len(_key_leaves(child, top=False))
+    raise KeyError(name)
+
+
+def _key_json(key: _Node, leaves: list[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    """The group key as ``jsonb`` (null when missing), rebuilt from its leaves."""
+    remaining = iter(leaves)
+
+    def rebuilt(node: _Node) -> _Node:
+        if isinstance(node, _Object):
+            return _Object(
+                tuple((name, rebuilt(child)) for name, child in node.fields),
+                node.missing_if_empty,
+            )
+        leaf = next(remaining)
+        if isinstance(node, _Text | _Integer):
+            return type(node)(leaf)
+        return _Json(leaf)
+
+    return sa.func.coalesce(_as_jsonb(rebuilt(key)), _NULL_JSON)
+
+
+def assemble(
+    compiled: Compiled,
+    groups: list[tuple[Any, Any, Any, Any]],
+    firsts: Iterable[tuple[Any, dict[str, Any]]],
+    lasts: Iterable[tuple[Any, dict[str, Any]]] = (),
+) -> list[dict[str, Any]]:
+    """The group documents in the order of their first documents, from the rows of
+    ``compiled.groups`` (``doc``, ``key``, ``first_at``, ``last_at``) and of
+    ``compiled.ends_at`` (``key``, ``picked``) over the first and the last instants, decoded."""
+    by_key = {group_key(key): doc for doc, key, _, _ in groups}
+    for key, values in lasts:
+        by_key[group_key(key)].update(values)
+    documents = []
+    for key, values in firsts:
+        document = by_key[group_key(key)]
+        document.update(values)
+        documents.append(document)
+    return documents

@@ -86,6 +86,21 @@ def compare(left: Any, right: Any) -> int:
     return 0
 
 
+def sort_key(value: Any) -> tuple[Any, ...]:
+    """A key that Python's own comparison orders as ``compare`` does (computed once per value,
+    where ``compare`` works pairwise)."""
+    rank = _rank(value)
+    if rank == 2:
+        return (2, to_decimal(value))
+    if rank in (3, 6, 7):
+        return (rank, value)
+    if rank == 4:
+        return (4, tuple((_rank(item), key, sort_key(item)) for key, item in value.items()))
+    if rank == 5:
+        return (5, tuple(sort_key(item) for item in value))
+    return (rank,)
+
+
 def is_true(value: Any) -> bool:
     """Aggregation truthiness: false, null, missing and numeric zero are false."""
     if value is MISSING or value is None or value is False:

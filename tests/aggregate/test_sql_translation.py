@@ -14,7 +14,7 @@ from lrs.aggregate.documents import leading_match
 from lrs.aggregate.parse import parse_pipeline
 from lrs.aggregate.sql import Unsupported, compile_prefix
 from lrs.query import sql
-from lrs.store.postgres import aggregation as pg_aggregation
+from lrs.store.postgres import aggregation_columns as pg_columns
 from lrs.store.schema import statements
 
 FIXTURES = json.loads((Path(__file__).parent / "ll_ui_pipelines.json").read_text())
@@ -25,8 +25,8 @@ IN_PYTHON = {17, 18}
 
 def _translate(raw: list[Any]) -> int:
     condition, rest = leading_match(parse_pipeline(raw))
-    source = sa.select(statements.c.id).where(sql.where(condition, pg_aggregation._binding()))
-    return compile_prefix(rest.stages, source, pg_aggregation._columns()).consumed
+    source = sa.select(statements.c.id).where(sql.where(condition, pg_columns.statement_binding()))
+    return compile_prefix(rest.stages, source, pg_columns.statement_columns()).consumed
 
 
 @pytest.mark.parametrize("index", [i for i in range(len(FIXTURES)) if i not in IN_PYTHON])

@@ -16,96 +16,32 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 from lrs.aggregate import ast
 from lrs.aggregate.documents import leading_match, run_in_python
 from lrs.aggregate.evaluate import Bounds, run_pipeline
-from lrs.aggregate.sql import StatementColumns, Unsupported, compile_prefix
+from lrs.aggregate.sql import (
+    Compiled,
+    Unsupported,
+    assemble,
+    compile_prefix,
+)
 from lrs.query import sql
+from lrs.query.ast import Filter
 from lrs.store.find import StatementScope
+from lrs.store.postgres.aggregation_columns import (
+    fact_columns,
+    fact_filter,
+    statement_binding,
+    statement_columns,
+)
 from lrs.store.postgres.engine import PostgresBase
 from lrs.store.postgres.statement_documents import (
-    _STATEMENT_DOCUMENT,
-    STATEMENT_BINDING,
     _statement_scope,
 )
-from lrs.store.schema import statements
+from lrs.store.schema import statement_facts, statements
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _actor_ifi() -> sa.ColumnElement[Any]:
-    return sa.func.lrs_ifi(statements.c.statement.op("->", return_type=JSONB)("actor"))
-
-
-def _person_id() -> sa.ColumnElement[Any]:
-    return sa.func.to_jsonb(_actor_ifi())
-
-
-def _person_display() -> sa.ColumnElement[Any]:
-    name = statements.c.statement.op("#>", return_type=JSONB)(
-        sa.literal_column("'{actor,name}'::text[]")
-    )
-    return sa.case(
-        (_actor_ifi().is_(None), sa.null()),
-        (sa.func.jsonb_typeof(name) == "string", name),
-        else_=sa.func.to_jsonb(_actor_ifi()),
-    )
-
-
-def _person() -> sa.ColumnElement[Any]:
-    return sa.case(
-        (_actor_ifi().is_(None), sa.null()),
-        else_=sa.func.jsonb_build_object("_id", _person_id(), "display", _person_display()),
-    )
-
-
-def _lookup(name: str) -> Callable[[], sa.ColumnElement[Any]]:
-    return lambda: _STATEMENT_DOCUMENT.op("->", return_type=JSONB)(name)
-
-
-def _columns() -> StatementColumns:
-    return StatementColumns(
-        fields={
-            "_id": lambda: sa.func.to_jsonb(statements.c.id),
-            "organisation": lambda: sa.func.to_jsonb(statements.c.organisation_id),
-            "lrs_id": lambda: sa.func.to_jsonb(statements.c.lrs_id),
-            "client": lambda: sa.func.to_jsonb(statements.c.client_id),
-            "voided": lambda: sa.func.to_jsonb(statements.c.voided),
-            "hash": lambda: sa.func.to_jsonb(statements.c.hash),
-            "person": _person,
-            **{
-                name: _lookup(name)
-                for name in (
-                    "agents",
-                    "relatedAgents",
-                    "verbs",
-                    "activities",
-                    "relatedActivities",
-                    "registrations",
-                )
-            },
-        },
-        statement=statements.c.statement,
-        instants={"timestamp": statements.c.timestamp, "stored": statements.c.stored},
-        order=(statements.c.stored, statements.c.id),
-        subfields={("person", "_id"): _person_id, ("person", "display"): _person_display},
-    )
-
-
-def _binding() -> sql.TableBinding:
-    """The Connection API's statement binding, plus ``person._id`` and ``person.display``."""
-    typed = dict(STATEMENT_BINDING.typed)
-    person = {
-        "person._id": sql.TypedColumn(_actor_ifi(), "text"),
-        "person.display": sql.TypedColumn(
-            _person_display().op("#>>", return_type=sa.Text())(sa.literal_column("'{}'::text[]")),
-            "text",
-        ),
-    }
-    extra = sql.TableBinding.of(STATEMENT_BINDING.document, person).typed
-    return sql.TableBinding(STATEMENT_BINDING.document, {**typed, **extra})
 
 
 class AggregationMixin(PostgresBase):
@@ -123,10 +59,10 @@ class AggregationMixin(PostgresBase):
         rest in Python (see the module docstring)."""
         condition, rest = leading_match(pipeline)
         source = sa.select(statements.c.id).where(
-            *_statement_scope(scope), sql.where(condition, _binding())
+            *_statement_scope(scope), sql.where(condition, statement_binding())
         )
         try:
-            compiled = compile_prefix(rest.stages, source, _columns())
+            compiled = compile_prefix(rest.stages, source, statement_columns())
         except Unsupported:
             yield from run_in_python(
                 self.stream_statement_documents,  # type: ignore[attr-defined]  # a sibling mixin
@@ -136,19 +72,70 @@ class AggregationMixin(PostgresBase):
                 tick=tick,
             )
             return
-        groups = compiled.query.subquery("groups")
+        groups_query = _narrowest_groups(scope, condition, rest, compiled).subquery("groups")
         with self._connect() as conn:
-            # PostgreSQL cannot estimate how many groups an expression over jsonb makes and
-            # guesses one per row, which leads it to sort every row (spilling to disk) for a
-            # GroupAggregate; hashing the groups is what a report's few hundred groups want.
-            conn.execute(_AGGREGATION_PLANNER_SETTINGS)
-            texts = conn.execute(sa.select(sa.cast(groups.c.doc, sa.Text()))).scalars()
-            rows = [_decoded(text, compiled.instant_fields) for text in texts]
+            _plan_for_groups(conn, True)
+            groups = [
+                (_decoded(doc, compiled.instant_fields), orjson.loads(key), first_at, last_at)
+                for doc, key, first_at, last_at in conn.execute(
+                    sa.select(
+                        sa.cast(groups_query.c.doc, sa.Text()),
+                        sa.cast(groups_query.c.key, sa.Text()),
+                        groups_query.c.first_at,
+                        groups_query.c.last_at,
+                    )
+                )
+            ]
+            _plan_for_groups(conn, False)  # what follows reads a few rows, by an index
+            firsts = _ends(conn, compiled, sorted({g[2] for g in groups}), last=False)
+            lasts = (
+                _ends(conn, compiled, sorted({g[3] for g in groups}), last=True)
+                if compiled.lasts
+                else []
+            )
+            documents = assemble(compiled, groups, firsts, lasts)
         remaining = ast.Pipeline(rest.stages[compiled.consumed :])
-        yield from run_pipeline(remaining, rows, bounds=bounds, tick=tick)
+        yield from run_pipeline(remaining, documents, bounds=bounds, tick=tick)
 
 
-_AGGREGATION_PLANNER_SETTINGS = sa.text("SET LOCAL enable_sort = off")
+#: PostgreSQL cannot estimate how many groups most expressions make and guesses one per row:
+#: it would then sort every row (spilling to disk) for a GroupAggregate, and would not share
+#: the work between processes, as gathering a row per group looks dearer than doing it alone.
+#: A report's groups are few: hash them, and in parallel.
+_GROUPING_SETTINGS = {"enable_sort": "off", "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+
+
+def _plan_for_groups(conn: sa.Connection, grouping: bool) -> None:
+    """Set the planner up for the grouping query, or back to the defaults."""
+    for name, value in _GROUPING_SETTINGS.items():
+        conn.execute(sa.text(f"SET LOCAL {name} = {value if grouping else 'DEFAULT'}"))
+
+
+def _narrowest_groups(
+    scope: StatementScope, condition: Filter, rest: ast.Pipeline, compiled: Compiled
+) -> sa.Select[Any]:
+    """The grouping query over ``statement_facts`` when everything it reads is there, else
+    ``compiled``'s over ``statements``."""
+    where = fact_filter(scope, condition)
+    if where is None:
+        return compiled.groups
+    try:
+        narrow = compile_prefix(
+            rest.stages, sa.select(statement_facts.c.id).where(*where), fact_columns()
+        )
+    except Unsupported:
+        return compiled.groups
+    return narrow.groups
+
+
+def _ends(
+    conn: sa.Connection, compiled: Compiled, at: list[datetime], *, last: bool
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The rows of ``compiled.ends_at``, decoded."""
+    if not at:
+        return []
+    rows = conn.execute(compiled.ends_at(at, last=last))
+    return [(orjson.loads(key), _decoded(picked, compiled.instant_fields)) for key, picked in rows]
 
 
 def _decoded(text: str, instants: frozenset[str]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ STATEMENT_TABLES = (
     "statement_terms",
     "statement_term_ids",
     "statement_context_activities",
+    "statement_facts",
 )
 
 
@@ -81,7 +82,8 @@ class PostgresStore(
         with self._transaction() as conn:
             conn.execute(
                 sa.text(
-                    "TRUNCATE models, statements, statement_context_activities, statement_terms, "
+                    "TRUNCATE models, statements, statement_context_activities, statement_facts, "
+                    "statement_terms, "
                     "statement_term_ids, statement_attachments, activity_definitions, documents"
                 )
             )
