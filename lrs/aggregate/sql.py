@@ -132,6 +132,15 @@ class _Integer:
 
 
 @dataclass(frozen=True)
+class _Bucketed:
+    """A formatted date that is one-to-one with a truncated instant: grouped by the truncated
+    ``timestamp`` (cheap), formatted (``render``, to text) once per group."""
+
+    expr: sa.ColumnElement[Any]
+    render: Callable[[sa.ColumnElement[Any]], sa.ColumnElement[Any]]
+
+
+@dataclass(frozen=True)
 class _Unavailable:
     """A value the source does not hold: the query that needs it cannot be built there."""
 
@@ -147,7 +156,7 @@ class _Object:
     missing_if_empty: bool = False
 
 
-_Node = _Json | _Text | _Integer | _Instant | _Object | _Unavailable
+_Node = _Json | _Text | _Integer | _Bucketed | _Instant | _Object | _Unavailable
 
 
 def _jsonb_literal(value: Any) -> sa.ColumnElement[Any]:
@@ -165,10 +174,14 @@ def _as_jsonb(node: _Node) -> sa.ColumnElement[Any]:
         return node.expr
     if isinstance(node, _Text | _Integer):
         return sa.func.to_jsonb(node.expr)
+    if isinstance(node, _Bucketed):
+        return sa.func.to_jsonb(node.render(node.expr))
     if isinstance(node, _Instant):
         raise Unsupported("an instant inside a built value")
     if isinstance(node, _Unavailable):
         raise Unsupported(f"{'.'.join(node.path)} is not in the source")
+    if not isinstance(node, _Object):
+        raise Unsupported("a $first/$last of a lower $group outside a $first/$last")
     pairs: list[Any] = []
     missing: list[Any] = []
     for key, child in node.fields:
@@ -257,7 +270,7 @@ class _Projected:
                 node = dict(node.fields).get(segment)
                 if node is None:
                     return _Json(sa.null().cast(JSONB))
-            elif isinstance(node, _Instant | _Text | _Integer):
+            elif isinstance(node, _Instant | _Text | _Integer | _Bucketed):
                 return _Json(sa.null().cast(JSONB))
             elif isinstance(node, _Unavailable):
                 return _Unavailable(segments)
@@ -388,6 +401,51 @@ def _format(form: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return pieces[0] if len(pieces) == 1 else sa.func.concat(*pieces)
 
 
+#: ``$dateToString`` codes by the finest unit they read.
+_CODE_UNITS = {
+    "Y": "year",
+    "m": "month",
+    **dict.fromkeys("djwuUVG", "day"),
+    "H": "hour",
+    "M": "minute",
+    "S": "second",
+    "L": "milliseconds",
+}
+_UNITS = ("year", "month", "day", "hour", "minute", "second", "milliseconds")
+#: The codes that together tell an instant truncated to a unit from every other (any one set).
+_IDENTIFYING = {
+    "year": ({"Y"},),
+    "month": ({"Y", "m"},),
+    "day": ({"Y", "m", "d"}, {"Y", "j"}, {"G", "V", "u"}),
+}
+
+
+def _bucket_unit(form: str) -> str | None:
+    """The unit to truncate instants to when a format is one-to-one with the truncated
+    instant (``%Y-%m-%d``: days), so rows group by the instant and the text is made per
+    group; None when it is not (``%m`` alone, ``%z``)."""
+    codes: set[str] = set()
+    index = 0
+    while index < len(form):
+        if form[index] == "%" and index + 1 < len(form):
+            if form[index + 1] != "%":
+                codes.add(form[index + 1])
+            index += 2
+        else:
+            index += 1
+    if not codes or not codes <= set(_CODE_UNITS):
+        return None
+    unit = max((_CODE_UNITS[code] for code in codes), key=_UNITS.index)
+    level = _UNITS.index(unit)
+    date_unit = _UNITS[min(level, _UNITS.index("day"))]
+    if not any(identifying <= codes for identifying in _IDENTIFYING[date_unit]):
+        return None
+    for time_unit, code in (("hour", "H"), ("minute", "M"), ("second", "S"), ("milliseconds", "L")):
+        if _UNITS.index(time_unit) <= level and code not in codes:
+            return None
+    return unit
+
+
 def _expression(expr: ast.Expr, document: _Document) -> _Node:
     if isinstance(expr, ast.FieldRef):
         return document.resolve(expr.path.segments)
@@ -404,7 +462,11 @@ def _expression(expr: ast.Expr, document: _Document) -> _Node:
         local = _local(date.expr, expr.timezone)
         if isinstance(expr, ast.DatePart):
             return _Integer(_date_part(expr.name, local))
-        return _Text(_format(expr.format or DEFAULT_DATE_FORMAT, local))
+        form = expr.format or DEFAULT_DATE_FORMAT
+        unit = _bucket_unit(form)
+        if unit is None:
+            return _Text(_format(form, local))
+        return _Bucketed(sa.func.date_trunc(unit, local), lambda bucket: _format(form, bucket))
     raise Unsupported(type(expr).__name__)
 
 
@@ -544,7 +606,7 @@ def compile_prefix(
                     sources[path.segments[0]] = _origin(expr, document)
             document = _Projected({key: _grown(value) for key, value in tree.items()}, sources)
         elif isinstance(stage, ast.Group):
-            return _group(stage, document, query, tuple(order), index + 1)
+            return _group(stages[index:], document, query, tuple(order), index)
         else:
             raise Unsupported(type(stage).__name__)
     raise Unsupported("no $group")
@@ -578,28 +640,135 @@ def _origin(expr: ast.Expr, document: _Document) -> ast.Expr:
     return expr
 
 
+@dataclass(frozen=True)
+class _Positional:
+    """A ``$first``/``$last`` field of a translated ``$group`` (``name``): its value in each
+    statement row (``node``); a ``$group`` above can take the same end of it."""
+
+    name: str
+    node: _Node
+
+
+@dataclass(frozen=True)
+class _Accumulated:
+    """An accumulator of a translated ``$group`` other than ``$first``/``$last``: it has no
+    value in a statement row."""
+
+    field: str
+
+
+@dataclass
+class _Level:
+    """A translated ``$group``: ``query`` has a row per group (key leaves ``k0``..., plain
+    accumulators ``v0``..., ``first_at``, ``last_at``); its output fields read as ``key`` and
+    ``fields`` there, and as ``row_key``/``row_fields`` in each statement row."""
+
+    query: sa.Subquery
+    key: _Node
+    row_key: _Node
+    row_leaves: list[sa.ColumnElement[Any]]
+    fields: dict[str, _Node]
+    row_fields: dict[str, _Node | _Positional | _Accumulated]
+    #: The output fields that are not ``$first``/``$last`` of a row, as ``jsonb``.
+    outputs: dict[str, sa.ColumnElement[Any]]
+    #: The ``$first``/``$last`` accumulators, with their value in a statement row.
+    ordered: list[tuple[ast.Accumulator, _Node]]
+    #: Output fields holding an instant as epoch microseconds.
+    instants: set[str]
+    accumulators: tuple[ast.Accumulator, ...]
+
+
+class _LevelDocument:
+    """A translated ``$group``'s output documents, as a ``$group`` above reads them: over the
+    group rows (``rows=False``) or in a statement row (``rows=True``)."""
+
+    def __init__(self, level: _Level, *, rows: bool) -> None:
+        self.level = level
+        self.rows = rows
+
+    def resolve(self, segments: tuple[str, ...]) -> _Node:
+        level = self.level
+        head = segments[0] if segments else None
+        node: _Node | _Positional | _Accumulated | None
+        if head == "_id":
+            node = level.row_key if self.rows else level.key
+        else:
+            node = (level.row_fields if self.rows else level.fields).get(head or "")
+            if node is None and head not in level.row_fields:
+                return _Json(sa.null().cast(JSONB))  # a field the groups do not have
+        if node is None or not segments:
+            return _Unavailable(segments)
+        for depth, segment in enumerate(segments[1:], start=1):
+            if isinstance(node, _Object):
+                node = dict(node.fields).get(segment)
+                if node is None:
+                    return _Json(sa.null().cast(JSONB))
+            elif isinstance(node, _Json):
+                return _Json(_path(node.expr, segments[depth:]))
+            elif isinstance(node, _Positional | _Accumulated):
+                return _Accumulated(".".join(segments))  # type: ignore[return-value]
+            elif isinstance(node, _Unavailable):
+                return _Unavailable(segments)
+            else:
+                return _Json(sa.null().cast(JSONB))
+        return node  # type: ignore[return-value]  # a _Positional: only a $first/$last takes it
+
+
 def _group(
+    stages: tuple[ast.Stage, ...],
+    document: _Document,
+    source: sa.Select[Any],
+    order: tuple[sa.ColumnElement[Any], ...],
+    before: int,
+) -> Compiled:
+    """The ``$group`` at ``stages[0]`` over the statement rows, and the ``$group`` stages that
+    directly follow it over its groups, as far as they translate."""
+    level = _first_level(stages[0], document, source, order)
+    used = 1
+    for stage in stages[1:]:
+        if not isinstance(stage, ast.Group):
+            break
+        try:
+            level = _next_level(stage, level, used)
+        except Unsupported:
+            break
+        used += 1
+    return _compiled(level, source, order, before + used)
+
+
+def _known_ends(
+    stage: ast.Group, key: _Node, origin_of: Callable[[ast.Expr], ast.Expr]
+) -> dict[Any, int]:
+    """What equals the key, or a top-level field of an object key, in every document of a
+    group, by origin expression (and by node): ``$first``/``$last`` of it is that (-1: the
+    whole key, else the leaf's position)."""
+    known: dict[Any, int] = {origin_of(stage.key): -1, id(key): -1}
+    if isinstance(key, _Object):
+        named = dict(stage.key.fields) if isinstance(stage.key, ast.ObjectExpr) else {}
+        for name, node in key.fields:
+            if isinstance(node, _Object):
+                continue
+            known.setdefault(id(node), _leaf_index(key, name))
+            if name in named:
+                known.setdefault(origin_of(named[name]), _leaf_index(key, name))
+    return known
+
+
+def _first_level(
     stage: ast.Group,
     document: _Document,
     source: sa.Select[Any],
     order: tuple[sa.ColumnElement[Any], ...],
-    consumed: int,
-) -> Compiled:
+) -> _Level:
     key = _expression(stage.key, document)
     # An empty object key still groups (by a constant): no documents, no group.
     leaves = _key_leaves(key) or [_NULL_JSON]
-    key_origin = _origin(stage.key, document)
-    # What equals a part of the key in every document of a group: $first/$last of it is that.
-    known: dict[ast.Expr, int] = {key_origin: -1}
-    if isinstance(stage.key, ast.ObjectExpr) and isinstance(key, _Object):
-        for (_, expr), (name, node) in zip(stage.key.fields, key.fields, strict=True):
-            if not isinstance(node, _Object):
-                known.setdefault(_origin(expr, document), _leaf_index(key, name))
+    known = _known_ends(stage, key, lambda expr: _origin(expr, document))
     inputs: list[sa.ColumnElement[Any]] = [
         leaf.label(f"k{position}") for position, leaf in enumerate(leaves)
     ]
-    ordered: list[tuple[ast.Accumulator, _Node]] = []
     plain: list[tuple[int, ast.Accumulator, _Node]] = []
+    ordered: list[tuple[ast.Accumulator, _Node]] = []
     from_key: dict[str, int] = {}
     for position, accumulator in enumerate(stage.accumulators):
         origin = _origin(accumulator.expr, document)
@@ -620,23 +789,7 @@ def _group(
     inner = source.with_only_columns(*inputs).subquery("grouped")
     inner_order = tuple(inner.c[f"o{position}"] for position in range(len(order)))
     grouped_leaves = [inner.c[f"k{position}"] for position in range(len(leaves))]
-    key_json = _key_json(key, grouped_leaves)
-
-    def leaf_json(index: int) -> sa.ColumnElement[Any]:
-        if index < 0:
-            return key_json
-        leaf = grouped_leaves[index]
-        as_json = leaf if isinstance(leaf.type, JSONB) else sa.func.to_jsonb(leaf)
-        return sa.func.coalesce(as_json, _NULL_JSON)
-
-    pairs: list[Any] = [sa.literal("_id", sa.Text()), key_json]
-    instants: set[str] = set()
-    for accumulator in stage.accumulators:
-        if accumulator.field in from_key:
-            pairs += [
-                sa.literal(accumulator.field, sa.Text()),
-                leaf_json(from_key[accumulator.field]),
-            ]
+    aggregates: list[tuple[ast.Accumulator, sa.ColumnElement[Any], bool]] = []
     for position, accumulator, node in plain:
         label = f"a{position}"
         if isinstance(node, _Instant):
@@ -646,23 +799,191 @@ def _group(
         else:
             column = node
         aggregate, instant = _accumulate(accumulator, column, inner_order)
-        if instant:
+        aggregates.append((accumulator, aggregate, instant))
+    query = (
+        sa.select(
+            *(leaf.label(f"k{position}") for position, leaf in enumerate(grouped_leaves)),
+            *(aggregate.label(f"v{index}") for index, (_, aggregate, _) in enumerate(aggregates)),
+            sa.func.min(inner_order[0]).label("first_at"),
+            sa.func.max(inner_order[0]).label("last_at"),
+        )
+        .group_by(*grouped_leaves)
+        .subquery("level")
+    )
+    return _level(stage, query, key, leaves, from_key, aggregates, ordered)
+
+
+def _level(
+    stage: ast.Group,
+    query: sa.Subquery,
+    key: _Node,
+    row_leaves: list[sa.ColumnElement[Any]],
+    from_key: dict[str, int],
+    aggregates: list[tuple[ast.Accumulator, sa.ColumnElement[Any], bool]],
+    ordered: list[tuple[ast.Accumulator, _Node]],
+) -> _Level:
+    """Describe a grouped ``query`` (see ``_Level``)."""
+    leaves = [query.c[f"k{position}"] for position in range(len(_leaf_nodes_or_constant(key)))]
+    grouped_key = _regrown_tree(key, leaves)
+    key_leaves = _tree_leaves(grouped_key)
+    row_key_leaves = _tree_leaves(key)
+    fields: dict[str, _Node] = {}
+    row_fields: dict[str, _Node | _Positional | _Accumulated] = {}
+    instants: set[str] = set()
+    outputs: dict[str, sa.ColumnElement[Any]] = {}
+    for field_name, index in from_key.items():
+        fields[field_name] = grouped_key if index < 0 else key_leaves[index]
+        row_fields[field_name] = key if index < 0 else row_key_leaves[index]
+        outputs[field_name] = sa.func.coalesce(_as_jsonb(fields[field_name]), _NULL_JSON)
+    for index, (accumulator, _, instant) in enumerate(aggregates):
+        value = query.c[f"v{index}"]
+        fields[accumulator.field] = _Json(value)
+        row_fields[accumulator.field] = _Accumulated(accumulator.field)
+        outputs[accumulator.field] = value
+        if instant:  # epoch microseconds here: no longer an instant to a $group above
             instants.add(accumulator.field)
-        pairs += [sa.literal(accumulator.field, sa.Text()), aggregate]
-    stored = inner_order[0]
+            fields[accumulator.field] = _Unavailable((accumulator.field,))
+    for accumulator, node in ordered:
+        row_fields[accumulator.field] = _Positional(accumulator.name, node)
+        if isinstance(node, _Instant):
+            instants.add(accumulator.field)
+    return _Level(
+        query=query,
+        key=grouped_key,
+        row_key=key,
+        row_leaves=row_leaves,
+        fields=fields,
+        row_fields=row_fields,
+        outputs=outputs,
+        ordered=ordered,
+        instants=instants,
+        accumulators=stage.accumulators,
+    )
+
+
+def _next_level(stage: ast.Group, lower: _Level, depth: int) -> _Level:
+    """A ``$group`` over the groups of ``lower``. Its key must read the same in a statement
+    row, so its first and last rows can be found there; its ``$first``/``$last`` must read
+    the key of ``lower`` or the same end of ``lower``'s (the first group's first row is the
+    first row of all); its other accumulators read ``lower``'s groups."""
+    over = _LevelDocument(lower, rows=False)
+    in_row = _LevelDocument(lower, rows=True)
+    key = _expression(stage.key, over)
+    row_key = _expression(stage.key, in_row)
+    row_leaves = _key_leaves(row_key) or [_NULL_JSON]
+    leaves = _key_leaves(key) or [_NULL_JSON]
+    known = _known_ends(stage, key, lambda expr: expr)
+    inner_columns: list[sa.ColumnElement[Any]] = [
+        leaf.label(f"k{position}") for position, leaf in enumerate(leaves)
+    ]
+    from_key: dict[str, int] = {}
+    ordered: list[tuple[ast.Accumulator, _Node]] = []
+    plain: list[tuple[int, ast.Accumulator, _Node]] = []
+    for position, accumulator in enumerate(stage.accumulators):
+        if accumulator.name in ("$first", "$last"):
+            node = _expression(accumulator.expr, over)
+            found = known.get(accumulator.expr, known.get(id(node)))
+            if found is not None:
+                from_key[accumulator.field] = found
+                continue
+            row = _expression(accumulator.expr, in_row)
+            if isinstance(row, _Positional):
+                if row.name != accumulator.name:
+                    raise Unsupported("the other end of a lower $first/$last")
+                row = row.node
+            if _has_accumulated(row):
+                raise Unsupported("a $first/$last of an accumulated value")
+            ordered.append((accumulator, row))
+            continue
+        if accumulator.name in ("$push", "$addToSet"):
+            raise Unsupported(f"{accumulator.name} over groups (it follows their order)")
+        node = _expression(accumulator.expr, over)
+        if not isinstance(accumulator.expr, ast.Literal_):
+            inner_columns.append(_as_jsonb(node).label(f"a{position}"))
+        plain.append((position, accumulator, node))
+    inner = sa.select(*inner_columns, lower.query.c.first_at, lower.query.c.last_at).subquery(
+        f"regrouped{depth}"
+    )
+    grouped_leaves = [inner.c[f"k{position}"] for position in range(len(leaves))]
+    aggregates: list[tuple[ast.Accumulator, sa.ColumnElement[Any], bool]] = []
+    for position, accumulator, node in plain:
+        label = f"a{position}"
+        column = _Json(inner.c[label]) if label in inner.c else node
+        aggregate, instant = _accumulate(accumulator, column, ())
+        aggregates.append((accumulator, aggregate, instant))
+    query = (
+        sa.select(
+            *(leaf.label(f"k{position}") for position, leaf in enumerate(grouped_leaves)),
+            *(aggregate.label(f"v{index}") for index, (_, aggregate, _) in enumerate(aggregates)),
+            sa.func.min(inner.c.first_at).label("first_at"),
+            sa.func.max(inner.c.last_at).label("last_at"),
+        )
+        .group_by(*grouped_leaves)
+        .subquery(f"level{depth}")
+    )
+    # The key over the groups and in a row must be the same value: same shape, leaf by leaf.
+    if len(row_leaves) != len(leaves):
+        raise Unsupported("a key that reads differently in a row")
+    level = _level(stage, query, row_key, row_leaves, from_key, aggregates, ordered)
+    return level
+
+
+def _has_accumulated(node: Any) -> bool:
+    """True when a value in a row reads a lower ``$group``'s accumulated values."""
+    if isinstance(node, _Accumulated | _Positional):
+        return True
+    if isinstance(node, _Object):
+        return any(_has_accumulated(child) for _, child in node.fields)
+    return False
+
+
+def _leaf_nodes_or_constant(key: _Node) -> list[tuple[_Node, bool]]:
+    return _leaf_nodes(key) or [(_Json(_NULL_JSON), True)]
+
+
+def _regrown_tree(key: _Node, leaves: list[sa.ColumnElement[Any]]) -> _Node:
+    """The key over its grouped leaf columns."""
+    remaining = iter(leaves)
+
+    def rebuilt(node: _Node) -> _Node:
+        if isinstance(node, _Object):
+            return _Object(
+                tuple((name, rebuilt(child)) for name, child in node.fields),
+                node.missing_if_empty,
+            )
+        return _regrown(node, next(remaining))
+
+    return rebuilt(key)
+
+
+def _tree_leaves(key: _Node) -> list[_Node]:
+    if isinstance(key, _Object):
+        return [leaf for _, child in key.fields for leaf in _tree_leaves(child)]
+    return [key]
+
+
+def _compiled(
+    level: _Level, source: sa.Select[Any], order: tuple[sa.ColumnElement[Any], ...], consumed: int
+) -> Compiled:
+    """The grouping query and the end-row query of the topmost translated ``$group``."""
+    key_json = sa.func.coalesce(_as_jsonb(level.key), _NULL_JSON)
+    pairs: list[Any] = [sa.literal("_id", sa.Text()), key_json]
+    for accumulator in level.accumulators:
+        if accumulator.field in level.outputs:
+            pairs += [sa.literal(accumulator.field, sa.Text()), level.outputs[accumulator.field]]
     groups = sa.select(
         sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc"),
         key_json.label("key"),
-        sa.func.min(stored).label("first_at"),
-        sa.func.max(stored).label("last_at"),
-    ).group_by(*grouped_leaves)
-
-    instants.update(a.field for a, node in ordered if isinstance(node, _Instant))
-    row_key = _key_json(key, leaves)
+        level.query.c.first_at,
+        level.query.c.last_at,
+    )
+    row_key = sa.func.coalesce(_as_jsonb(level.row_key), _NULL_JSON)
+    leaves = level.row_leaves
+    ordered = level.ordered
 
     def ends_at(at: list[Any], *, last: bool) -> sa.Select[Any]:
         """The first (last) row of each group among the rows stored at ``at``, in the order of
-        the groups' first (last) rows: ``key``, ``picked`` and the order columns."""
+        the groups' first (last) rows: ``key`` and ``picked`` as text."""
         wanted = "$last" if last else "$first"
         pairs: list[Any] = []
         for accumulator, node in ordered:
@@ -693,7 +1014,7 @@ def _group(
         firsts=tuple(a.field for a, _ in ordered if a.name == "$first"),
         lasts=tuple(a.field for a, _ in ordered if a.name == "$last"),
         consumed=consumed,
-        instant_fields=frozenset(instants),
+        instant_fields=frozenset(level.instants),
     )
 
 
@@ -708,19 +1029,39 @@ def _epoch_micros(instant: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.cast(sa.func.floor(sa.func.date_part("epoch", instant) * 1_000_000), sa.BigInteger())
 
 
-def _key_leaves(key: _Node, *, top: bool = True) -> list[sa.ColumnElement[Any]]:
-    """What a group key is grouped by: each leaf of an object key on its own (``text`` or
-    ``jsonb``), so no object is built per row. A leaf is NULL when missing (an object key
-    leaves it out); a whole key that is missing is null, as MongoDB groups it."""
+def _leaf_nodes(key: _Node) -> list[tuple[_Node, bool]]:
+    """The leaves a group key is grouped by, each with whether it is the whole key: each leaf
+    of an object key on its own, so no object is built per row."""
     if isinstance(key, _Instant):
         raise Unsupported("an instant as a group key")
     if isinstance(key, _Unavailable):
         raise Unsupported(f"{'.'.join(key.path)} is not in the source")
     if isinstance(key, _Object):
-        return [leaf for _, child in key.fields for leaf in _key_leaves(child, top=False)]
-    if isinstance(key, _Text | _Integer) or not top:
-        return [key.expr]
-    return [sa.func.coalesce(key.expr, _NULL_JSON)]
+        return [(leaf, False) for _, child in key.fields for leaf, _ in _leaf_nodes(child)]
+    return [(key, True)]
+
+
+def _grouped_by(leaf: _Node, whole: bool) -> sa.ColumnElement[Any]:
+    """What a leaf groups by: NULL when missing (an object key leaves it out); a whole key
+    that is missing is null, as MongoDB groups it."""
+    if not isinstance(leaf, _Json | _Text | _Integer | _Bucketed):
+        raise Unsupported("a key that cannot be grouped by")
+    if whole and isinstance(leaf, _Json):
+        return sa.func.coalesce(leaf.expr, _NULL_JSON)
+    return leaf.expr
+
+
+def _regrown(leaf: _Node, expr: sa.ColumnElement[Any]) -> _Node:
+    """A leaf over its grouped column."""
+    if isinstance(leaf, _Bucketed):
+        return _Bucketed(expr, leaf.render)
+    if isinstance(leaf, _Text | _Integer):
+        return type(leaf)(expr)
+    return _Json(expr)
+
+
+def _key_leaves(key: _Node) -> list[sa.ColumnElement[Any]]:
+    return [_grouped_by(leaf, whole) for leaf, whole in _leaf_nodes(key)]
 
 
 def _leaf_index(key: _Object, name: str) -> int:
@@ -729,7 +1070,7 @@ def _leaf_index(key: _Object, name: str) -> int:
     for field_name, child in key.fields:
         if field_name == name:
             return index
-        index += len(_key_leaves(child, top=False))
+        index += len(_leaf_nodes(child))
     raise KeyError(name)
 
 
@@ -743,10 +1084,7 @@ def _key_json(key: _Node, leaves: list[sa.ColumnElement[Any]]) -> sa.ColumnEleme
                 tuple((name, rebuilt(child)) for name, child in node.fields),
                 node.missing_if_empty,
             )
-        leaf = next(remaining)
-        if isinstance(node, _Text | _Integer):
-            return type(node)(leaf)
-        return _Json(leaf)
+        return _regrown(node, next(remaining))
 
     return sa.func.coalesce(_as_jsonb(rebuilt(key)), _NULL_JSON)
 

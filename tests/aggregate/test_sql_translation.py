@@ -29,13 +29,25 @@ def _translate(raw: list[Any]) -> int:
     return compile_prefix(rest.stages, source, pg_columns.statement_columns()).consumed
 
 
+#: UI pipelines whose last $group groups by a $first of the one below (the day's first
+#: timestamp): that $group runs in Python over the translated groups.
+LAST_GROUP_IN_PYTHON = {22, 23, 24}
+
+
 @pytest.mark.parametrize("index", [i for i in range(len(FIXTURES)) if i not in IN_PYTHON])
 def test_learning_locker_ui_pipelines_group_in_sql(index: int) -> None:
+    """Up to the first $group, and the $group stages right after it ("unique" reports group
+    their groups again)."""
     raw = FIXTURES[index]["pipeline"]
     consumed = _translate(raw)
     group_at = next(i for i, stage in enumerate(raw) if "$group" in stage)
+    last_group = group_at
+    while last_group + 1 < len(raw) and "$group" in raw[last_group + 1]:
+        last_group += 1
+    if index in LAST_GROUP_IN_PYTHON:
+        last_group -= 1
     leading = next(i for i, stage in enumerate(raw) if "$match" not in stage)
-    assert consumed == group_at - leading + 1
+    assert consumed == last_group - leading + 1
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from lrs.store.postgres import PostgresStore
 from lrs.store.postgres import aggregation as pg_aggregation
 from lrs.store.postgres.aggregation_columns import statement_columns
 from lrs.store.schema import statements
+from tests.aggregate.test_regroup import PEOPLE_PER_VERB
 from tests.http.conftest import Api
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("store", ["postgres"], indirect=True)]
@@ -123,6 +124,7 @@ NARROW = [
         {"$group": {"_id": None, "n": {"$sum": 1}, "ids": {"$addToSet": "$_id"}}},
     ],
 ]
+NARROW.append(PEOPLE_PER_VERB[:2])
 #: Pipelines that read something else: they group over ``statements``.
 WIDE = [
     [{"$group": {"_id": "$statement.actor.name", "n": {"$sum": 1}}}],

@@ -125,7 +125,8 @@ def _narrowest_groups(
         )
     except Unsupported:
         return compiled.groups
-    return narrow.groups
+    # The $group stages each translated: the same on both, or the first rows would not match.
+    return narrow.groups if narrow.consumed == compiled.consumed else compiled.groups
 
 
 def _ends(
