@@ -1,19 +1,29 @@
-"""Translating the heavy part of a pipeline to one PostgreSQL statement.
+"""Translating the heavy part of a pipeline to PostgreSQL.
 
 What a Learning Locker report does with a million statements is filter them, reshape each one a
-little and group them: ``[$match...] [$unwind] [$project] $group``. That part is translated here
-into one ``SELECT`` over the statements table (the leading ``$match`` stages are the WHERE
-clause the store builds, on the Connection API's indexes); its output, one row per group, is
-small, and the stages after the ``$group`` run in the Python evaluator. Whatever this module
+little and group them, sometimes grouping the groups again ("unique" counts):
+``[$match...] [$unwind] [$project] $group [$group...]``. That part is translated here into one
+grouping ``SELECT`` (the leading ``$match`` stages are the WHERE clause the store builds, on the
+Connection API's indexes, over ``statements`` or ``statement_facts``); its output, one row per
+group, is small, and the stages after it run in the Python evaluator. Whatever this module
 cannot translate exactly raises ``Unsupported``, and the store then runs the whole pipeline in
 Python over the matched documents: slower, never different.
 
-Inside the translation a value is ``jsonb`` with SQL NULL for a missing field, or a
-``timestamptz`` (``timestamp`` and ``stored``). Statement paths are translated only where the
-xAPI's shape guarantees no array on the way (an array on the way makes MongoDB map the rest of
-the path over its elements): not through ``contextActivities`` lists, group ``member`` lists,
-attachments, interaction components, xAPI 2.0's ``contextAgents``/``contextGroups``, or inside
-extension values.
+Order. MongoDB's evaluator, and ours, see documents in the store's order (``stored``, then the
+record id, then the position in an unwound array): ``$first``/``$last`` and the order of the
+groups follow it. Carrying that order through the aggregation costs more than the grouping, so
+the grouping query gives each group its first and last ``stored`` instants only, and a second
+query (``Compiled.ends_at``) reads the rows stored at those instants (a batch shares one, so
+they are few, found by the ``stored`` index) and keeps each group's first (last) row.
+
+Inside the translation a value is ``jsonb`` with SQL NULL for a missing field, ``text`` or an
+``integer`` where the value is known to be a string or a date part (cheaper to group by), a
+truncated instant that a date format is made from once per group, or a ``timestamptz``
+(``timestamp`` and ``stored``). Statement paths are translated only where the xAPI's shape
+guarantees no array on the way (an array on the way makes MongoDB map the rest of the path over
+its elements): not through ``contextActivities`` lists, group ``member`` lists, attachments,
+interaction components, xAPI 2.0's ``contextAgents``/``contextGroups``, or inside extension
+values.
 """
 
 from __future__ import annotations
@@ -337,7 +347,7 @@ def _local(instant: sa.ColumnElement[Any], timezone: ast.Expr | None) -> sa.Colu
     delta = offset(None) if offset is not None else None
     assert delta is not None
     utc = sa.func.timezone(sa.literal("UTC", sa.Text()), instant)
-    return utc + sa.literal(delta, sa.Interval())
+    return utc if not delta else utc + sa.literal(delta, sa.Interval())
 
 
 def _date_part(name: str, local: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -1,11 +1,14 @@
-"""Aggregation pipelines on PostgreSQL: the heavy part in one SQL statement, the rest in Python.
+"""Aggregation pipelines on PostgreSQL: the heavy part in SQL, the rest in Python.
 
-``lrs.aggregate.sql`` translates the stages up to the first ``$group`` into one ``SELECT``
-over the statements table; its WHERE clause is the caller's scope and the pipeline's leading
-``$match`` stages, translated by the query language onto the Connection API's indexes. The
-rows it returns (one per group) go through the rest of the pipeline in the Python evaluator.
-When the part before the ``$group`` has no exact translation, the matched documents are
-streamed through the evaluator instead (``lrs.aggregate.documents.run_in_python``).
+``lrs.aggregate.sql`` translates the stages up to the first ``$group``, and the ``$group``
+stages right after it, into a grouping ``SELECT``; its WHERE clause is the caller's scope and
+the pipeline's leading ``$match`` stages, translated by the query language onto the Connection
+API's indexes. When everything that query reads is in ``statement_facts`` (narrow rows with
+the fields reports use, migration 0018) it runs there, else over ``statements``. A second
+query over ``statements`` finds each group's first and last rows (``$first``/``$last``, the
+order of the groups). The group rows then go through the rest of the pipeline in the Python
+evaluator. When the part before the ``$group`` has no exact translation, the matched documents
+are streamed through the evaluator instead (``lrs.aggregate.documents.run_in_python``).
 """
 
 from __future__ import annotations
