@@ -41,6 +41,7 @@ from lrs.aggregate import ast
 from lrs.aggregate.dates import zone
 from lrs.aggregate.parse import DEFAULT_DATE_FORMAT
 from lrs.aggregate.values import group_key
+from lrs.query.ast import Path
 
 #: Statement properties whose value is an array (after normalisation) or may hold one.
 _ARRAY_KEYS = frozenset(
@@ -558,6 +559,29 @@ def _accumulate(
         distinct = sa.func.jsonb_agg(sa.distinct(value)).filter(value.is_not(None))
         return sa.func.coalesce(distinct, _EMPTY_ARRAY), False
     raise Unsupported(name)
+
+
+def counts_as_groups(stages: tuple[ast.Stage, ...]) -> tuple[ast.Stage, ...]:
+    """The same stages with ``$count`` and ``$sortByCount`` written as the ``$group`` they are
+    (and what follows it in them), so the translation takes them too: ``$count: "n"`` is a
+    ``$group`` by null with ``n: {$sum: 1}`` then ``{_id: 0}``; ``$sortByCount`` a ``$group``
+    with ``count: {$sum: 1}`` then ``$sort: {count: -1}``."""
+    one = ast.Literal_(1)
+    expanded: list[ast.Stage] = []
+    for stage in stages:
+        if isinstance(stage, ast.Count):
+            expanded += [
+                ast.Group(ast.Literal_(None), (ast.Accumulator(stage.field, "$sum", one),)),
+                ast.Project("exclude", (), (), keep_id=False),
+            ]
+        elif isinstance(stage, ast.SortByCount):
+            expanded += [
+                ast.Group(stage.key, (ast.Accumulator("count", "$sum", one),)),
+                ast.SortStage(((Path(("count",)), -1),)),
+            ]
+        else:
+            expanded.append(stage)
+    return tuple(expanded)
 
 
 def compile_prefix(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from lrs.aggregate.documents import leading_match
 from lrs.aggregate.parse import parse_pipeline
-from lrs.aggregate.sql import Unsupported, compile_prefix
+from lrs.aggregate.sql import Unsupported, compile_prefix, counts_as_groups
 from lrs.query import sql
 from lrs.store.postgres import aggregation_columns as pg_columns
 from lrs.store.schema import statements
@@ -69,3 +69,17 @@ def test_learning_locker_ui_pipelines_group_in_sql(index: int) -> None:
 def test_what_has_no_exact_translation_runs_in_python(raw: list[Any]) -> None:
     with pytest.raises(Unsupported):
         _translate(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [{"$match": {"statement.verb.id": "http://example.com/v"}}, {"$count": "n"}],
+        [{"$sortByCount": "$statement.verb.id"}, {"$limit": 3}],
+    ],
+)
+def test_count_and_sort_by_count_group_in_sql(raw: list[Any]) -> None:
+    condition, rest = leading_match(parse_pipeline(raw))
+    stages = counts_as_groups(rest.stages)
+    source = sa.select(statements.c.id).where(sql.where(condition, pg_columns.statement_binding()))
+    assert compile_prefix(stages, source, pg_columns.statement_columns()).consumed == 1

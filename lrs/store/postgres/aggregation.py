@@ -28,6 +28,7 @@ from lrs.aggregate.sql import (
     Unsupported,
     assemble,
     compile_prefix,
+    counts_as_groups,
 )
 from lrs.query import sql
 from lrs.query.ast import Filter
@@ -61,6 +62,7 @@ class AggregationMixin(PostgresBase):
         """Up to the first ``$group`` in one SQL statement where it translates exactly, the
         rest in Python (see the module docstring)."""
         condition, rest = leading_match(pipeline)
+        rest = ast.Pipeline(counts_as_groups(rest.stages))
         source = sa.select(statements.c.id).where(
             *_statement_scope(scope), sql.where(condition, statement_binding())
         )
