@@ -27,11 +27,15 @@ from lrs.query.projection import project
 
 @dataclass(frozen=True)
 class Bounds:
-    """How much a run may hold in memory at once."""
+    """How much a run may hold in memory at once, and how long it may take."""
 
     #: Documents a blocking stage may hold (a ``$sort`` without a following ``$limit``,
     #: ``$sample``) and groups a ``$group`` may build.
     max_buffered: int = 100_000
+    #: Milliseconds the run may take (``maxTimeMS``, capped by the server's limit), or None.
+    #: The evaluator's ``tick`` watches it between documents; a store that runs the pipeline
+    #: in its database gives the database the same limit.
+    time_limit_ms: int | None = None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import orjson
 
@@ -61,9 +61,10 @@ class AggregationService:
         """The answer as a JSON array (``BadQuery``, ``TimedOut`` or ``StoreUnavailable``
         otherwise). Voided statements are included, as in Learning Locker."""
         limits = self._limits
-        deadline = self._deadline(request.max_time_ms)
+        budget_ms = self._budget_ms(request.max_time_ms)
+        bounds = replace(limits.bounds, time_limit_ms=budget_ms)
         stream = self._store.aggregate_statements(
-            scope, request.pipeline, bounds=limits.bounds, tick=deadline
+            scope, request.pipeline, bounds=bounds, tick=self._deadline(budget_ms)
         )
         try:
             results = []
@@ -92,11 +93,14 @@ class AggregationService:
             )
         return body
 
-    def _deadline(self, max_time_ms: int | None) -> Callable[[], None]:
+    def _budget_ms(self, max_time_ms: int | None) -> int | None:
+        """The run's time limit: ``maxTimeMS``, capped by the server's (0: none)."""
         allowed = [ms for ms in (max_time_ms, self._limits.timeout_ms) if ms]
-        if not allowed:
+        return min(allowed) if allowed else None
+
+    def _deadline(self, budget_ms: int | None) -> Callable[[], None]:
+        if budget_ms is None:
             return lambda: None
-        budget_ms = min(allowed)
         ends = self._clock() + budget_ms / 1000
         clock = self._clock
         calls = 0

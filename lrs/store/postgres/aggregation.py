@@ -13,11 +13,13 @@ are streamed through the evaluator instead (``lrs.aggregate.documents.run_in_pyt
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 
 from lrs.aggregate import ast
@@ -30,6 +32,7 @@ from lrs.aggregate.sql import (
     compile_prefix,
     counts_as_groups,
 )
+from lrs.core.errors import TimedOut
 from lrs.query import sql
 from lrs.query.ast import Filter
 from lrs.store.find import StatementScope
@@ -78,7 +81,7 @@ class AggregationMixin(PostgresBase):
             )
             return
         groups_query = _narrowest_groups(scope, condition, rest, compiled).subquery("groups")
-        with self._connect() as conn:
+        with self._connect() as conn, _within(conn, bounds.time_limit_ms):
             _plan_for_groups(conn, True)
             groups = [
                 (_decoded(doc, compiled.instant_fields), orjson.loads(key), first_at, last_at)
@@ -108,6 +111,26 @@ class AggregationMixin(PostgresBase):
 #: the work between processes, as gathering a row per group looks dearer than doing it alone.
 #: A report's groups are few: hash them, and in parallel.
 _GROUPING_SETTINGS = {"enable_sort": "off", "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+
+
+@contextlib.contextmanager
+def _within(conn: sa.Connection, time_limit_ms: int | None) -> Iterator[None]:
+    """The transaction's queries under the run's time limit; past it, ``TimedOut`` (504)."""
+    if not time_limit_ms:
+        yield
+        return
+    conn.execute(
+        sa.text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(time_limit_ms)}
+    )
+    try:
+        yield
+    except sa.exc.OperationalError as error:
+        if isinstance(error.orig, psycopg.errors.QueryCanceled):
+            raise TimedOut(
+                f"the aggregation ran past {time_limit_ms} ms (maxTimeMS, capped by "
+                "LRS_STATEMENT_TIMEOUT_MS); narrow its first $match"
+            ) from None
+        raise
 
 
 def _plan_for_groups(conn: sa.Connection, grouping: bool) -> None:
