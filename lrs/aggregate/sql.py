@@ -1108,21 +1108,6 @@ def _leaf_index(key: _Object, name: str) -> int:
     raise KeyError(name)
 
 
-def _key_json(key: _Node, leaves: list[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
-    """The group key as ``jsonb`` (null when missing), rebuilt from its leaves."""
-    remaining = iter(leaves)
-
-    def rebuilt(node: _Node) -> _Node:
-        if isinstance(node, _Object):
-            return _Object(
-                tuple((name, rebuilt(child)) for name, child in node.fields),
-                node.missing_if_empty,
-            )
-        return _regrown(node, next(remaining))
-
-    return sa.func.coalesce(_as_jsonb(rebuilt(key)), _NULL_JSON)
-
-
 def assemble(
     compiled: Compiled,
     groups: list[tuple[Any, Any, Any, Any]],
