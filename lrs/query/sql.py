@@ -129,6 +129,8 @@ class TableBinding:
         """The typed column at ``path`` or at its nearest ancestor, with the path it is at.
 
         The most specific wins: ``statement.verb.id`` beats the ``statement`` mount above it.
+        Below a scalar column every path is missing, an all-digit one too (``timestamp.0``,
+        ``statement.verb.id.0``): a string or an instant has neither fields nor positions.
         """
         for length in range(len(path.segments), 0, -1):
             prefix = Path(path.segments[:length])
