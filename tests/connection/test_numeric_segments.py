@@ -59,6 +59,11 @@ def test_filter_and_sort_on_a_parent_by_position(api: Api) -> None:
     assert ids(page(api, sort={f"{PARENT}.0.id": -1})) == [second, first, without]
     # "01" is never a position
     assert ids(page(api, filter={f"{PARENT}.01.id": P1})) == []
+    # statement.verb.id is a typed text column on PostgreSQL: a string has no position
+    every = sorted([first, second, without])
+    assert sorted(ids(page(api, filter={"statement.verb.id.0": None}))) == every
+    assert ids(page(api, filter={"statement.verb.id.0": {"$exists": True}})) == []
+    assert ids(page(api, filter={"timestamp.0": {"$exists": True}})) == []
 
 
 def test_project_by_position_keeps_a_field_name(api: Api) -> None:
