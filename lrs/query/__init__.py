@@ -47,12 +47,18 @@ longer than running them.
 Contract for typed columns and mounts: see ``sql.py``'s docstring. Datetimes only live at
 typed-column paths; ``jsonb`` holds JSON only.
 
-Deliberate differences from MongoDB (each rejected for both stores, or identical in both):
-all-digit path segments (array positions) are refused in filters and sorts; range operators
-with an array/object operand are refused; ``$regex`` is limited to the subset in ``regex.py``
-(options ``i`` and ``s`` only); objects compare equal regardless of key order; in sort order,
-objects tie with objects and nested arrays with nested arrays; numbers compare by decimal value
-(no int64/double rounding); ``statement.timestamp``/``statement.stored`` sort by the instant;
-projection refuses mixing inclusion and exclusion, literals and projection operators; hints
-never change results.
+All-digit path segments mean what they mean in MongoDB, identically in both stores: in filters,
+a field name of an object and, on an array, also the element at that position (``"a.0"``;
+``"01"`` is only a field name); in sorts, the element at the position when the array has it;
+in projections, only a field name (MongoDB's find projection selects no element by position).
+See ``evaluate.py``.
+
+Deliberate differences from MongoDB (each rejected for both stores, or identical in both): range
+operators with an array/object operand are refused; where MongoDB refuses to sort by a position in
+an array whose object elements also have that field, the position wins; ``$regex`` is limited to
+the subset in ``regex.py`` (options ``i`` and ``s`` only); objects compare equal regardless of key
+order; in sort order, objects tie with objects and nested arrays with nested arrays; numbers
+compare by decimal value (no int64/double rounding); ``statement.timestamp``/``statement.stored``
+sort by the instant; projection refuses mixing inclusion and exclusion, literals and projection
+operators; hints never change results.
 """

@@ -6,13 +6,29 @@ must agree with row for row. The rules (see ``ordering.py`` for equality and ord
 * a path descends through objects and, on meeting an array, into every element that is an
   object (arrays of arrays are not entered); reaching an object without the next field, or a
   non-array scalar, yields *missing*;
+* an all-digit segment is a field name of an object, and on meeting an array it is also a
+  position (MongoDB's ``BSONElementIterator``, checked against its test
+  ``jstests/core/match_numeric_components.js``): ``{"a.0": 5}`` matches ``{"a": [5, 6]}`` and
+  ``{"a": {"0": 5}}``; the array's object elements are still searched for a field of that name,
+  so ``{"a": [{"0": 5}]}`` and ``{"a": [{"b": 5}]}`` (through ``"a.0.b"``) match too. The element
+  at the position is taken as it is: an array there is not expanded when the path ends
+  (``{"a.0": 5}`` does not match ``{"a": [[5]]}``) and is entered by the rest of the path
+  (``{"a.0.0": 5}`` matches it). A position beyond the end, or a scalar at the position with
+  more path to go, reaches nothing (not *missing*). Only ``"0"``, ``"1"``, ... are positions:
+  ``"01"`` is a field name only (see ``paths.array_position``);
 * a condition matches when any value reached, or any element of an array reached at the end of
-  the path, satisfies it (``$size`` and ``$elemMatch`` look at the arrays themselves);
+  the path, satisfies it (``$size`` and ``$elemMatch`` look at the arrays themselves); an object
+  ``$elemMatch`` sees an element that is an array as an object whose fields are its positions;
 * ``{f: null}`` (and ``$gte``/``$lte`` null) matches null and missing; ``$ne``/``$nin``/``$not``
   are plain negations, so documents without the field match them;
 * ranges only compare values of the operand's kind (type bracketing);
 * sort keys: the smallest (ascending) or largest (descending) value reached, array elements
-  counted one by one, missing as null, an empty array below null.
+  counted one by one, missing as null, an empty array below null. An all-digit segment that is
+  a position within the array met selects that element alone (MongoDB's sort keys come from its
+  index key generator, which does so); otherwise it is a field name of the array's object
+  elements. The element at a position is one value: an array there sorts as an array (an empty
+  one below null). Where MongoDB refuses to sort (an array whose object elements also have a
+  field of that name), the position wins.
 """
 
 from __future__ import annotations
@@ -44,6 +60,7 @@ from lrs.query.ast import (
 from lrs.query.ordering import (
     EMPTY_ARRAY_KEY,
     NULL_KEY,
+    RANK_ARRAY,
     RANK_DATE,
     RANK_STRING,
     SortValue,
@@ -51,6 +68,7 @@ from lrs.query.ordering import (
     sort_value,
     values_equal,
 )
+from lrs.query.paths import array_position
 from lrs.query.projection import project
 
 __all__ = [
@@ -83,21 +101,48 @@ MISSING: Any = _Missing()
 
 def yields(value: Any, segments: tuple[str, ...]) -> Iterator[Any]:
     """The values a path reaches in ``value`` (``MISSING`` where a field is absent)."""
+    for found, _ in _walk(value, segments):
+        yield found
+
+
+def _walk(value: Any, segments: tuple[str, ...]) -> Iterator[tuple[Any, bool]]:
+    """``(value reached, expandable)``: False for an element taken by position at the path's end
+    (MongoDB does not expand an array found there)."""
     if not segments:
-        yield value
+        yield value, True
         return
     if isinstance(value, Mapping):
         head = segments[0]
         if head in value:
-            yield from yields(value[head], segments[1:])
+            yield from _walk(value[head], segments[1:])
         else:
-            yield MISSING
+            yield MISSING, True
     elif isinstance(value, list | tuple):
-        for element in value:
-            if isinstance(element, Mapping):
-                yield from yields(element, segments)
+        yield from _walk_array(value, segments)
     else:
-        yield MISSING
+        yield MISSING, True
+
+
+def _walk_array(
+    array: list[Any] | tuple[Any, ...], segments: tuple[str, ...]
+) -> Iterator[tuple[Any, bool]]:
+    """An array met with ``segments`` still to go: object elements take the whole rest as field
+    names; the element at the position the first segment names (if any) takes what follows it."""
+    position = array_position(segments[0])
+    rest = segments[1:]
+    for index, element in enumerate(array):
+        if isinstance(element, Mapping):
+            yield from _walk(element, segments)
+            if index == position:
+                if rest:
+                    yield from _walk(element, rest)
+                else:
+                    yield element, False
+        elif index == position:
+            if not rest:
+                yield element, False
+            elif isinstance(element, list | tuple):
+                yield from _walk_array(element, rest)
 
 
 def _expanded(doc: Any, path: Path) -> Iterator[Any]:
@@ -105,8 +150,8 @@ def _expanded(doc: Any, path: Path) -> Iterator[Any]:
     if path.is_element:
         yield doc
         return
-    for value in yields(doc, path.segments):
-        if isinstance(value, list | tuple):
+    for value, expandable in _walk(doc, path.segments):
+        if expandable and isinstance(value, list | tuple):
             yield from value
         yield value
 
@@ -163,10 +208,14 @@ def _element_matches(inner: Filter, mode: str, element: Any) -> bool:
     if isinstance(element, Mapping):
         return matches(inner, element)
     if isinstance(element, list | tuple):
-        # MongoDB treats an array element as an object whose fields are its positions; we never
-        # address positions, so every named field is missing.
-        return matches(inner, {})
+        # MongoDB treats an array element as an object whose fields are its positions.
+        return matches(inner, positions_object(element))
     return False
+
+
+def positions_object(array: list[Any] | tuple[Any, ...]) -> dict[str, Any]:
+    """An array as the object MongoDB sees in its place: ``{"0": first, "1": second, ...}``."""
+    return {str(index): element for index, element in enumerate(array)}
 
 
 def _equals(found: Any, value: Value) -> bool:
@@ -206,9 +255,11 @@ def _key_candidates(doc: Any, path: Path) -> list[SortValue]:
         if value_type is datetime:
             return [SortValue(RANK_DATE, value)]
     keys: list[SortValue] = []
-    for found in yields(doc, path.segments):
+    for found, positional in _sort_walk(doc, path.segments):
         if found is MISSING:
             keys.append(NULL_KEY)
+        elif positional and isinstance(found, list | tuple):
+            keys.append(SortValue(RANK_ARRAY) if found else EMPTY_ARRAY_KEY)
         elif isinstance(found, list | tuple):
             if found:
                 keys.extend(sort_value(element) for element in found)
@@ -217,6 +268,31 @@ def _key_candidates(doc: Any, path: Path) -> list[SortValue]:
         else:
             keys.append(sort_value(found))
     return keys or [NULL_KEY]
+
+
+def _sort_walk(value: Any, segments: tuple[str, ...]) -> Iterator[tuple[Any, bool]]:
+    """``(value, taken by position at the path's end)`` for sort keys: like :func:`yields`, but a
+    position within the array met selects that element alone."""
+    if not segments:
+        yield value, False
+    elif isinstance(value, Mapping):
+        if segments[0] in value:
+            yield from _sort_walk(value[segments[0]], segments[1:])
+        else:
+            yield MISSING, False
+    elif isinstance(value, list | tuple):
+        position = array_position(segments[0])
+        if position is not None and position < len(value):
+            if len(segments) == 1:
+                yield value[position], True
+            else:
+                yield from _sort_walk(value[position], segments[1:])
+        else:
+            for element in value:
+                if isinstance(element, Mapping):
+                    yield from _sort_walk(element, segments)
+    else:
+        yield MISSING, False
 
 
 def sort_values(sort: Sort, doc: Any) -> tuple[SortValue, ...]:

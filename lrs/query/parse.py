@@ -10,9 +10,13 @@ schema's path aliases and date casting (``QuerySchema``: for statements,
 ``statement.timestamp``/``statement.stored`` become the top-level instants ``timestamp``/
 ``stored``, and strings compared with those become ``datetime``).
 
+An all-digit path segment means what it means in MongoDB: in filters and sorts, a position in
+an array (``"a.0"``) as well as a field name of an object (see ``evaluate.py``); in projections,
+only a field name (MongoDB's find projection does not select array elements by position).
+
 Refused on purpose because they cannot be translated exactly (documented differences from
-MongoDB): all-digit path segments (array positions), range operators (``$gt``...) with an array
-or object operand, ``$regex`` outside the subset of ``regex.py``.
+MongoDB): range operators (``$gt``...) with an array or object operand, ``$regex`` outside the
+subset of ``regex.py``.
 """
 
 from __future__ import annotations
@@ -152,7 +156,7 @@ class _Parser:
             elif key.startswith("$"):
                 raise _unknown(key)
             else:
-                path = parse_path(key, what="filter path")
+                path = parse_path(key, what="filter path", allow_numeric=True)
                 if top:
                     path = self.schema.aliases.get(path, path)
                 parts.append(self.field(path, value, depth=depth + 1, top=top))
@@ -313,7 +317,7 @@ def parse_sort(raw: Any, schema: QuerySchema = STATEMENTS) -> Sort:
     keys: list[SortKey] = []
     seen: set[Path] = set()
     for raw_path, raw_direction in raw.items():
-        path = parse_path(raw_path, what="sort path")
+        path = parse_path(raw_path, what="sort path", allow_numeric=True)
         path = schema.aliases.get(path, path)
         direction = _direction(raw_direction, where=f"sort {raw_path}")
         if path in seen:

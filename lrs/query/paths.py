@@ -13,6 +13,25 @@ from lrs.query.ast import Path
 MAX_SEGMENTS = 32
 MAX_SEGMENT_LENGTH = 512
 DOT = "&46;"
+MAX_POSITION_DIGITS = 9
+"""Longer all-digit segments are only field names: no JSON array here has a billion elements."""
+
+
+def array_position(segment: str) -> int | None:
+    """The array position an all-digit path segment names, or None when it names none.
+
+    MongoDB compares the segment with an array element's field name, which is its index written
+    in decimal: ``"0"`` and ``"12"`` are positions, ``"01"`` and ``"-1"`` never are (they stay
+    field names). Segments of more than ``MAX_POSITION_DIGITS`` digits are never positions.
+    """
+    if (
+        not segment.isascii()
+        or not segment.isdigit()
+        or len(segment) > MAX_POSITION_DIGITS
+        or (segment[0] == "0" and segment != "0")
+    ):
+        return None
+    return int(segment)
 
 
 def parse_path(raw: str, *, what: str = "path", allow_numeric: bool = False) -> Path:
@@ -20,9 +39,9 @@ def parse_path(raw: str, *, what: str = "path", allow_numeric: bool = False) -> 
 
     Rejected: empty segments, a segment starting with ``$``, NUL, segments longer than
     ``MAX_SEGMENT_LENGTH``, more than ``MAX_SEGMENTS`` segments, and (unless ``allow_numeric``)
-    all-digit segments. MongoDB reads an all-digit segment both as an array index and as a field
-    name; we do not translate that double meaning, so filters and sorts refuse it rather than
-    answer differently.
+    all-digit segments. Filters, sorts, projections and hints allow them: an all-digit segment is
+    a field name of an object and, where :func:`array_position` says so, a position in an array
+    (see ``evaluate.py``); only callers that have no meaning for it (``distinct``) refuse it.
     """
     if not isinstance(raw, str) or not raw:
         raise BadQuery(f"{what} {raw!r} is not a non-empty string", field=str(raw))

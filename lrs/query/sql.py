@@ -19,6 +19,17 @@ How a path is read (``a.b.c`` on the document ``d``):
   (SQL does not promise the evaluation order of ``AND``).
 * *Missing* (for ``{f: null}`` and ``$gte``/``$lte`` null) is "some prefix of the path reaches an
   object without the next key, or a non-array scalar": one ``CASE`` per prefix.
+* A path with an all-digit segment that can be an array position (``paths.array_position``;
+  never the first segment, which always meets an object) is read in stages, one per such
+  segment: from each value ``v`` the previous stage reached, the union (a ``LATERAL`` subquery)
+  of ``jsonb_path_query(v, 'lax $."0"."b"...')`` (the segment as a field name, as in objects and
+  in an array's object elements) and ``jsonb_path_query(CASE WHEN jsonb_typeof(v) = 'array' THEN
+  v -> :n END, 'lax $."b"...')`` (the element at the position; ``->`` alone would also pick a
+  scalar for position 0). An element picked at the path's end is not expanded and, as a scalar
+  with more path to go, is not *missing*: a ``positional`` column carries that. Sorts take the
+  element alone when the position is within the array (MongoDB's index key generator), so the
+  field-name branch is cut where the position exists. An object ``$elemMatch`` whose condition
+  names a position reads an array element as ``{"0": first, ...}`` (``jsonb_object_agg``).
 * Negation is ``NOT COALESCE(x, false)``, so documents without the field match ``$ne``/``$nin``/
   ``$not``/``$nor``.
 
@@ -71,13 +82,14 @@ from lrs.query.ast import (
     Value,
 )
 from lrs.query.ordering import (
+    RANK_ARRAY,
     RANK_BOOLEAN,
     RANK_NULL,
     RANK_NUMBER,
     RANK_STRING,
     SortValue,
 )
-from lrs.query.paths import parse_path
+from lrs.query.paths import array_position, parse_path
 
 TypedKind: TypeAlias = Literal["text", "timestamptz", "boolean", "number", "jsonb"]
 SqlBool: TypeAlias = ColumnElement[bool]
@@ -117,6 +129,8 @@ class TableBinding:
         """The typed column at ``path`` or at its nearest ancestor, with the path it is at.
 
         The most specific wins: ``statement.verb.id`` beats the ``statement`` mount above it.
+        Below a scalar column every path is missing, an all-digit one too (``timestamp.0``,
+        ``statement.verb.id.0``): a string or an instant has neither fields nor positions.
         """
         for length in range(len(path.segments), 0, -1):
             prefix = Path(path.segments[:length])
@@ -173,6 +187,98 @@ def _elements(array: ColumnElement[Any]) -> Any:
 
 def _exists(from_: Any, condition: SqlBool) -> SqlBool:
     return sa.exists(sa.select(sa.literal(1)).select_from(from_).where(condition))
+
+
+def _has_positions(path: Path) -> bool:
+    """Does a segment after the first name an array position (the first always meets an object:
+    the document, a mounted column, an ``$elemMatch`` element)?"""
+    return any(array_position(segment) is not None for segment in path.segments[1:])
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """The values a path reaches, as a FROM item: ``value`` per row, and ``positional`` (None when
+    the path names no position) true where the last segment picked an array element."""
+
+    from_: Any
+    value: ColumnElement[Any]
+    positional: ColumnElement[bool] | None = None
+
+
+def _reach(
+    root: ColumnElement[Any], path: Path, *, expand: bool = False, sort: bool = False
+) -> _Reached:
+    """Values ``path`` reaches in ``root`` (with ``expand``, arrays reached at the end replaced by
+    their elements, as ``[*]`` does; an element picked by position at the end is never expanded).
+
+    With ``sort``, a position within the array met selects that element alone (sort keys).
+    """
+    if not _has_positions(path):
+        values = _values(root, path, "[*]" if expand else "")
+        return _Reached(values, values.c.value)
+    head: list[str] = [path.segments[0]]
+    stages: list[tuple[str, int, list[str]]] = []
+    for segment in path.segments[1:]:
+        position = array_position(segment)
+        if position is not None:
+            stages.append((segment, position, []))
+        elif stages:
+            stages[-1][2].append(segment)
+        else:
+            head.append(segment)
+    first = _values(root, Path(tuple(head)))
+    chain: Any = first
+    value: ColumnElement[Any] = first.c.value
+    positional: ColumnElement[bool] = _FALSE
+    for number, (segment, position, keys) in enumerate(stages):
+        suffix = "[*]" if expand and number == len(stages) - 1 else ""
+        picked = value.op("->")(sa.literal(position, sa.Integer))
+        is_array = _typeof(value) == "array"
+        if sort:
+            found = sa.case((is_array, picked.is_not(None)), else_=_FALSE)
+            by_name_input: ColumnElement[Any] = sa.case((found, sa.null()), else_=value)
+            by_position_input: ColumnElement[Any] = sa.case((found, picked))
+        else:
+            by_name_input = value
+            by_position_input = sa.case((is_array, picked))
+        by_name = _values(by_name_input, Path((segment, *keys)), suffix)
+        by_position = _values(by_position_input, Path(tuple(keys)), suffix if keys else "")
+        stage = sa.union_all(
+            sa.select(by_name.c.value, _FALSE.label("positional")).select_from(by_name),
+            sa.select(
+                by_position.c.value, (_FALSE if keys else _TRUE).label("positional")
+            ).select_from(by_position),
+        ).lateral()
+        chain = chain.join(stage, _TRUE)
+        value, positional = stage.c.value, stage.c.positional
+    return _Reached(chain, value, positional)
+
+
+def _positions_object(array: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An array as the object MongoDB sees in its place, ``{"0": first, ...}`` (``{}`` for
+    anything else)."""
+    guarded = sa.case((_typeof(array) == "array", array), else_=_jsonb([]))
+    elements = (
+        sa.func.jsonb_array_elements(guarded)
+        .table_valued(sa.column("value", JSONB), with_ordinality="ordinality")
+        .render_derived()
+    )
+    key = sa.cast(elements.c.ordinality - 1, sa.Text)
+    aggregate = sa.func.jsonb_object_agg(key, elements.c.value)
+    return (
+        sa.select(sa.func.coalesce(aggregate, _jsonb({}))).select_from(elements).scalar_subquery()
+    )
+
+
+def _names_position_first(node: Filter) -> bool:
+    """Does a path of ``node`` (not inside a nested ``$elemMatch``) start with a position?"""
+    match node:
+        case Not(child):
+            return _names_position_first(child)
+        case And(children) | Or(children) | Nor(children):
+            return any(_names_position_first(child) for child in children)
+    segments = node.path.segments  # type: ignore[union-attr]
+    return bool(segments) and array_position(segments[0]) is not None
 
 
 def _jsonpath_literal(value: Any) -> str | None:
@@ -308,10 +414,17 @@ class _Compiler:
         else:
             condition = sa.case(
                 (_typeof(element) == "object", _Compiler(element, None).compile(inner)),
-                (_typeof(element) == "array", _const(evaluate.matches(inner, {}))),
+                (_typeof(element) == "array", self.array_element(element, inner)),
                 else_=_FALSE,
             )
         return sa.and_(_typeof(array) == "array", _exists(elements, condition))
+
+    @staticmethod
+    def array_element(element: ColumnElement[Any], inner: Filter) -> SqlBool:
+        """An object ``$elemMatch`` on an element that is an array: an object of positions."""
+        if not _names_position_first(inner):
+            return _const(evaluate.matches(inner, {}))  # every field it names is missing
+        return _Compiler(_positions_object(element), None).compile(inner)
 
     def document(self, node: Filter, path: Path) -> SqlBool:
         match node:
@@ -327,20 +440,23 @@ class _Compiler:
             case Regex():
                 return self.expanded(path, lambda v: _regex_value(v, node.postgres))
             case Exists(_, exists):
-                found = sa.func.coalesce(self.root.op("@?")(_jsonpath(path)), _FALSE)
+                if _has_positions(path):
+                    found = _exists(_reach(self.root, path).from_, _TRUE)
+                else:
+                    found = sa.func.coalesce(self.root.op("@?")(_jsonpath(path)), _FALSE)
                 return found if exists else sa.not_(found)
             case Size(_, size):
-                values = _values(self.root, path)
-                return _exists(values, _size_value(values.c.value, size))
+                reached = _reach(self.root, path)
+                return _exists(reached.from_, _size_value(reached.value, size))
             case ElemMatch(_, inner, mode):
-                values = _values(self.root, path)
-                return _exists(values, self.elem_match(values.c.value, inner, mode))
+                reached = _reach(self.root, path)
+                return _exists(reached.from_, self.elem_match(reached.value, inner, mode))
         raise TypeError(f"not a field condition: {node!r}")
 
     def expanded(self, path: Path, predicate: Any) -> SqlBool:
         """Some value reached, or element of an array reached, satisfies ``predicate``."""
-        values = _values(self.root, path, "[*]")
-        return _exists(values, predicate(values.c.value))
+        reached = _reach(self.root, path, expand=True)
+        return _exists(reached.from_, predicate(reached.value))
 
     def equals(self, path: Path, operands: Sequence[Value]) -> SqlBool:
         """Equality with any of ``operands`` (``$eq``, ``$in``), arrays and null included."""
@@ -351,8 +467,10 @@ class _Compiler:
         if any(isinstance(op, list) for op in operands):
             # An array operand also equals a whole array reached (not only an element).
             arrays = [op for op in operands if isinstance(op, list)]
-            values = _values(self.root, path)
-            parts.append(_exists(values, sa.or_(*(values.c.value == _jsonb(op) for op in arrays))))
+            reached = _reach(self.root, path)
+            parts.append(
+                _exists(reached.from_, sa.or_(*(reached.value == _jsonb(op) for op in arrays)))
+            )
         exact = self.expanded(
             path, lambda v: sa.or_(_FALSE, *(_eq_value(v, operand) for operand in operands))
         )
@@ -368,33 +486,84 @@ class _Compiler:
         if any(literal is None for literal in literals):
             return None
         test = " || ".join(f"@ == {literal}" for literal in literals)
-        jsonpath = sa.cast(sa.literal(_jsonpath_text(path, f" ? ({test})")), JSONPATH)
-        return self.root.op("@?")(jsonpath)
+        alternatives = _position_spellings(path)
+        if len(alternatives) > _MAX_PREFILTER_SPELLINGS:
+            return None
+        return sa.or_(
+            *(
+                self.root.op("@?")(sa.cast(sa.literal(text + f" ? ({test})"), JSONPATH))
+                for text in alternatives
+            )
+        )
 
     def missing(self, path: Path) -> SqlBool:
         """Some prefix of ``path`` reaches an object without the next key, or a scalar."""
-        segments = path.segments
-        parts: list[SqlBool] = [self.root.is_(None)]
-        if segments:
-            parts.append(_lacks(self.root, segments[0]))
-        for depth in range(1, len(segments)):
-            values = _values(self.root, Path(segments[:depth]))
-            parts.append(_exists(values, _lacks(values.c.value, segments[depth])))
-        return sa.or_(*parts)
+        return _missing(self.root, path)
 
 
-def _lacks(value: ColumnElement[Any], segment: str) -> SqlBool:
-    """Descending into ``value`` by ``segment`` yields missing somewhere."""
+_MAX_PREFILTER_SPELLINGS = 4
+
+
+def _position_spellings(path: Path) -> list[str]:
+    """Lax jsonpaths whose values, together, include every value ``path`` reaches: each segment
+    that can be a position spelled as a key and as a subscript (``."0"`` and ``[0]``)."""
+    spellings = ["lax $"]
+    for index, segment in enumerate(path.segments):
+        key = "." + json.dumps(segment)
+        position = array_position(segment) if index else None
+        if position is None:
+            spellings = [text + key for text in spellings]
+        else:
+            spellings = [text + step for text in spellings for step in (key, f"[{position}]")]
+    return spellings
+
+
+def _missing(root: ColumnElement[Any], path: Path, *, sort: bool = False) -> SqlBool:
+    """Some prefix of ``path`` reaches an object without the next key, or a scalar (not one
+    picked by position with more path to go, except in ``sort`` mode, where a position within
+    the array is the only way on)."""
+    segments = path.segments
+    parts: list[SqlBool] = [root.is_(None)]
+    if segments:
+        parts.append(_lacks(root, segments[0]))
+    for depth in range(1, len(segments)):
+        reached = _reach(root, Path(segments[:depth]), sort=sort)
+        lacks = _lacks(
+            reached.value,
+            segments[depth],
+            positional=None if sort else reached.positional,
+            sort=sort,
+        )
+        parts.append(_exists(reached.from_, lacks))
+    return sa.or_(*parts)
+
+
+def _lacks(
+    value: ColumnElement[Any],
+    segment: str,
+    *,
+    positional: ColumnElement[bool] | None = None,
+    sort: bool = False,
+) -> SqlBool:
+    """Descending into ``value`` by ``segment`` yields missing somewhere.
+
+    ``positional`` (a value an array position picked) makes a scalar yield nothing rather than
+    missing; with ``sort``, an array that has the position ``segment`` names yields no missing.
+    """
     key = sa.literal(segment)
     elements = _elements(value)
     element = elements.c.value
-    array_case = _exists(
+    array_case: SqlBool = _exists(
         elements, sa.and_(_typeof(element) == "object", sa.not_(element.op("?")(key)))
     )
+    position = array_position(segment)
+    if sort and position is not None:
+        picked = value.op("->")(sa.literal(position, sa.Integer))
+        array_case = sa.case((picked.is_not(None), _FALSE), else_=array_case)
     return sa.case(
         (_typeof(value) == "object", sa.not_(value.op("?")(key))),
         (_typeof(value) == "array", array_case),
-        else_=_TRUE,
+        else_=_TRUE if positional is None else sa.not_(positional),
     )
 
 
@@ -486,15 +655,15 @@ def _jsonb_key(document: ColumnElement[Any], path: Path, direction: int) -> Colu
     the number slot of their own rank. One scalar subquery per key, so the key can be repeated
     in keyset predicates without nesting.
     """
-    values = _values(document, path, "[*]")
-    value = values.c.value
+    reached = _reach(document, path, expand=True, sort=True)
+    value = reached.value
     kind = _typeof(value)
     rank = sa.case(
         (kind == "null", RANK_NULL),
         (kind == "number", RANK_NUMBER),
         (kind == "string", RANK_STRING),
         (kind == "object", 4),
-        (kind == "array", 5),
+        (kind == "array", RANK_ARRAY),
         else_=RANK_BOOLEAN,
     )
     number = sa.case(
@@ -507,19 +676,22 @@ def _jsonb_key(document: ColumnElement[Any], path: Path, direction: int) -> Colu
         else_=sa.cast(b"", sa.LargeBinary),
     )
     row = _record(rank, number, text)
+    candidates = sa.select(row).select_from(reached.from_)
+    if reached.positional is not None:
+        # An empty array picked by position is the empty-array marker's, not an array value.
+        candidates = candidates.where(sa.not_(sa.and_(reached.positional, value == _jsonb([]))))
     best = (
-        sa.select(row)
-        .select_from(values)
-        .order_by(row.asc() if direction == 1 else row.desc())
-        .limit(1)
-        .scalar_subquery()
+        candidates.order_by(row.asc() if direction == 1 else row.desc()).limit(1).scalar_subquery()
     )
-    whole = _values(document, path)
-    has_empty = _exists(whole, whole.c.value == _jsonb([]))
-    nothing = sa.or_(
-        _Compiler(document, None).missing(path),
-        sa.not_(sa.func.coalesce(document.op("@?")(_jsonpath(path)), _FALSE)),
-    )
+    whole = _reach(document, path, sort=True)
+    has_empty = _exists(whole.from_, whole.value == _jsonb([]))
+    if _has_positions(path):
+        nothing = sa.or_(_missing(document, path, sort=True), sa.not_(_exists(whole.from_, _TRUE)))
+    else:
+        nothing = sa.or_(
+            _missing(document, path),
+            sa.not_(sa.func.coalesce(document.op("@?")(_jsonpath(path)), _FALSE)),
+        )
     empty_marker = sa.case((has_empty, _record(0, 0, b"")))
     null_marker = sa.case((nothing, _record(RANK_NULL, 0, b"")))
     pick = sa.func.least if direction == 1 else sa.func.greatest

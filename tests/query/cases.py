@@ -203,3 +203,121 @@ TYPED_SORT_CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"voided": -1, "_id": -1}, ["d27", "d26", "d25"]),
     ({"timestamp.x": 1}, ["d25", "d26", "d27"]),
 ]
+
+# All-digit path segments, as MongoDB reads them (its BSONElementIterator and the expectations of
+# jstests/core/match_numeric_components.js): on an array, a position and also a field name of the
+# object elements; on an object, a field name; "01" is a field name only.
+POSITION_DOCS: list[dict[str, Any]] = [
+    {"_id": "p01", "a": [5, 6]},
+    {"_id": "p02", "a": {"0": 5}},
+    {"_id": "p03", "a": [{"0": 5}]},
+    {"_id": "p04", "a": [{"b": 1}, {"b": 2}]},
+    {"_id": "p05", "a": [[5, 6], 7]},
+    {"_id": "p06", "a": [[{"b": 1}]]},
+    {"_id": "p07", "a": []},
+    {"_id": "p08", "a": 5},
+    {"_id": "p09"},
+    {"_id": "p10", "a": [None]},
+    {"_id": "p11", "a": {"01": 5, "1": 6}},
+    {"_id": "p12", "a": [7, {"1": 5}]},
+    {"_id": "p13", "a": [[]]},
+    {"_id": "p14", "a": [{"x": 1}, "s"]},
+    {
+        "_id": "p15",
+        "statement": {
+            "context": {
+                "contextActivities": {"parent": [{"id": "http://p/1"}, {"id": "http://p/2"}]}
+            }
+        },
+    },
+    {"_id": "p16", "a": ["abc", "xyz"]},
+    {"_id": "p17", "timestamp": datetime(2020, 1, 1, tzinfo=UTC), "a": {"0": {"0": 5}}},
+]
+
+ALL_P = [doc["_id"] for doc in POSITION_DOCS]
+A0_IS_5 = ids("p01 p02 p03")
+# missing: no "a", a scalar, an object without "0", or an object element without "0"
+A0_IS_NULL = ids("p04 p08 p09 p10 p11 p12 p14 p15")
+PARENT_0 = "statement.context.contextActivities.parent.0.id"
+
+# (filter, ids that match among POSITION_DOCS)
+POSITION_CASES: list[tuple[dict[str, Any], list[str]]] = [
+    ({"a.0": 5}, A0_IS_5),  # position, field of an object, field of an object element
+    ({"a.0": {"$eq": 5}}, A0_IS_5),
+    ({"a.0": {"$ne": 5}}, [i for i in ALL_P if i not in A0_IS_5]),
+    ({"a.1": 6}, ["p01", "p11"]),
+    ({"a.1": 5}, ["p12"]),  # the field "1" of an object element, not the position
+    ({"a.01": 5}, ["p11"]),  # a field name only, never a position
+    ({"a.0.b": 1}, ["p04", "p06"]),  # into the element at 0; a nested array there is entered
+    ({"a.1.b": 2}, ["p04"]),
+    ({"a.1.b": 1}, []),
+    ({"a.0": 7}, ["p12"]),  # p05's element 0 is [5, 6]: taken whole, not expanded
+    ({"a.1": 7}, ["p05"]),
+    ({"a.0": [5, 6]}, ["p05"]),
+    ({"a.0.1": 6}, ["p05"]),
+    ({"a.0.0": 5}, ["p03", "p05", "p17"]),  # p03: the field "0" of the element at 0
+    ({"a.0.0.0": 5}, []),
+    ({"a.2": {"$exists": True}}, []),  # beyond the end
+    ({"a.5": 5}, []),
+    ({"a.0": {"$exists": True}}, ids("p01 p02 p03 p04 p05 p06 p10 p12 p13 p14 p16 p17")),
+    ({"a.0": {"$exists": False}}, ids("p07 p08 p09 p11 p15")),
+    ({"a.0": None}, A0_IS_NULL),  # p07 ([]) reaches nothing, so it is not missing
+    ({"a.0": {"$ne": None}}, [i for i in ALL_P if i not in A0_IS_NULL]),
+    ({"a.0": {"$gte": None}}, A0_IS_NULL),
+    # p02: {"0": 5} then a scalar with more path: missing; p01: 5 picked by position: nothing
+    ({"a.0.b": None}, ids("p02 p03 p04 p08 p09 p11 p12 p14 p15 p17")),
+    ({"a.5": None}, ids("p02 p03 p04 p08 p09 p11 p12 p14 p15 p17")),
+    ({"a.0": {"$in": [6, 7, "abc"]}}, ["p12", "p16"]),
+    ({"a.0": {"$nin": [5, 7]}}, ids("p04 p05 p06 p07 p08 p09 p10 p11 p13 p14 p15 p16 p17")),
+    ({"a.0": {"$gt": 5}}, ["p12"]),
+    ({"a.1": {"$lte": 6}}, ["p01", "p11", "p12"]),
+    ({"a.0": {"$gte": "a", "$lt": "b"}}, ["p16"]),
+    ({"a.0": {"$regex": "^a"}}, ["p16"]),
+    ({"a.0": {"$size": 2}}, ["p05"]),
+    ({"a.0": {"$size": 0}}, ["p13"]),
+    ({"a.0": {"$all": [5, 6]}}, []),  # equalities with an element p05's [5, 6] is not expanded to
+    ({"a.0": {"$all": [7]}}, ["p12"]),
+    ({"a.0": {"$elemMatch": {"b": 1}}}, ["p06"]),
+    ({"a.0": {"$elemMatch": {"$gte": 6}}}, ["p05"]),
+    ({"a.0": {"$not": {"$gt": 4}}}, ids("p04 p05 p06 p07 p08 p09 p10 p11 p13 p14 p15 p16 p17")),
+    ({"a": {"$elemMatch": {"0": 5}}}, ["p03", "p05"]),  # an array element as {"0": ..., "1": ...}
+    ({"a": {"$elemMatch": {"1": {"$exists": True}}}}, ["p05", "p12"]),
+    ({"a": {"$elemMatch": {"0": {"$exists": False}}}}, ["p04", "p12", "p13", "p14"]),
+    ({PARENT_0: "http://p/1"}, ["p15"]),
+    ({"statement.context.contextActivities.parent.1.id": "http://p/2"}, ["p15"]),
+    ({PARENT_0: "http://p/2"}, []),
+    ({PARENT_0: {"$in": ["http://p/1", "http://p/9"]}}, ["p15"]),
+    ({"statement.0": None}, ALL_P),
+    ({"timestamp.0": None}, ALL_P),  # a typed instant has no positions: missing
+    ({"timestamp.0": {"$exists": True}}, []),
+    ({"_id.0": None}, ALL_P),
+    ({"$or": [{"a.1": 6}, {"a.0.b": 1}]}, ["p01", "p04", "p06", "p11"]),
+]
+
+# Sorts on a position: the element there when the array has it (MongoDB's sort keys come from its
+# index key generator), else the field of that name; missing as null; an empty array at the
+# position below null; an array at the position sorts as an array.
+POSITION_SORT_DOCS: list[dict[str, Any]] = [
+    {"_id": "q01", "a": [3, 1]},
+    {"_id": "q02", "a": [1, 3]},
+    {"_id": "q03", "a": {"0": 2}},
+    {"_id": "q04", "a": []},
+    {"_id": "q05"},
+    {"_id": "q06", "a": [[0, 9]]},
+    {"_id": "q07", "a": [[]]},
+    {"_id": "q08", "a": [{"0": 7}]},
+    {"_id": "q09", "a": ["s"]},
+    {"_id": "q10", "a": [None, 0]},
+    {"_id": "q11", "a": {"1": 0}},
+    {"_id": "q12", "a": [{"b": 1}, 4]},
+]
+
+# (sort, ids of POSITION_SORT_DOCS in order); "_id": 1 is appended as the tiebreaker.
+POSITION_SORT_CASES: list[tuple[dict[str, Any], list[str]]] = [
+    ({"a.0": 1}, ids("q07 q04 q05 q10 q11 q02 q03 q01 q09 q08 q12 q06")),
+    ({"a.0": -1}, ids("q06 q08 q12 q09 q01 q03 q02 q04 q05 q10 q11 q07")),
+    ({"a.1": 1}, ids("q03 q04 q05 q06 q07 q08 q09 q10 q11 q01 q02 q12")),
+    ({"a.1": -1}, ids("q12 q02 q01 q10 q11 q03 q04 q05 q06 q07 q08 q09")),
+    ({"a.0.b": 1}, ids("q01 q02 q03 q04 q05 q06 q07 q08 q09 q10 q11 q12")),
+    ({"a.01": 1, "a.0": -1}, ids("q06 q08 q12 q09 q01 q03 q02 q04 q05 q10 q11 q07")),
+]

@@ -8,6 +8,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 KEYS = ("a", "b", "c")
+# Object keys that are also array positions (and "01", which never is one): documents hold them
+# next to arrays, so paths with all-digit segments meet both.
+DIGIT_KEYS = ("0", "1", "01")
+DOC_KEYS = (*KEYS, *DIGIT_KEYS)
+SEGMENTS = (*KEYS, *KEYS, *DIGIT_KEYS)
 STRINGS = ("", "a", "B", "b", "ab", "é", "1", "a\nb", "Ab", "😀")
 NUMBERS = (0, 1, -1, 2, 1.0, 2.5, -0.0, 10, 1e16, 10**16 + 1)
 INSTANTS = (
@@ -28,7 +33,7 @@ values = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=3),
-        st.dictionaries(st.sampled_from(KEYS), children, max_size=2),
+        st.dictionaries(st.sampled_from(DOC_KEYS), children, max_size=2),
     ),
     max_leaves=6,
 )
@@ -45,14 +50,14 @@ def documents(draw: st.DrawFn, count: int) -> list[dict[str, Any]]:
         if draw(st.booleans()):
             doc["voided"] = draw(st.booleans())
         if draw(st.booleans()):
-            doc["statement"] = draw(st.dictionaries(st.sampled_from(KEYS), values, max_size=2))
+            doc["statement"] = draw(st.dictionaries(st.sampled_from(DOC_KEYS), values, max_size=2))
         docs.append(doc)
     return docs
 
 
 document_lists = st.integers(min_value=0, max_value=8).flatmap(documents)
 
-json_paths = st.lists(st.sampled_from(KEYS), min_size=1, max_size=3).map(".".join)
+json_paths = st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map(".".join)
 paths = st.one_of(
     json_paths,
     json_paths,

@@ -6,10 +6,20 @@ from typing import Any
 
 import pytest
 
-from lrs.query import evaluate
+from lrs.query import evaluate, sql
 from lrs.query.cursor import with_tiebreaker
 from lrs.query.parse import parse_filter, parse_sort
-from tests.query.cases import DOCS, FILTER_CASES, SORT_CASES, SORT_DOCS, TYPED_SORT_CASES
+from tests.query.cases import (
+    DOCS,
+    FILTER_CASES,
+    POSITION_CASES,
+    POSITION_DOCS,
+    POSITION_SORT_CASES,
+    POSITION_SORT_DOCS,
+    SORT_CASES,
+    SORT_DOCS,
+    TYPED_SORT_CASES,
+)
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -65,4 +75,63 @@ def test_sorts_in_postgres(pg: Any) -> None:
         reversed_ids = table.ids(connection, only, with_tiebreaker(parse_sort(raw)), reverse=True)
         if reversed_ids != expected[::-1]:
             failures.append(("reverse", raw, reversed_ids))
+    assert failures == []
+
+
+@pytest.mark.parametrize("case", POSITION_CASES, ids=_label)
+def test_position_filter_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
+    raw, expected = case
+    condition = parse_filter(raw)
+    assert [doc["_id"] for doc in POSITION_DOCS if evaluate.matches(condition, doc)] == expected
+
+
+@pytest.mark.postgres
+def test_position_filters_in_postgres(pg: Any) -> None:
+    table, connection = pg
+    table.insert(connection, POSITION_DOCS)
+    failures = []
+    for raw, expected in POSITION_CASES:
+        got = table.ids(connection, parse_filter(raw), with_tiebreaker(()))
+        if got != expected:
+            failures.append((raw, got, expected))
+    assert failures == []
+
+
+@pytest.mark.parametrize("case", POSITION_SORT_CASES, ids=_label)
+def test_position_sort_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
+    raw, expected = case
+    assert _sorted_ids(raw, POSITION_SORT_DOCS) == expected
+
+
+@pytest.mark.postgres
+def test_position_sorts_in_postgres(pg: Any) -> None:
+    table, connection = pg
+    table.insert(connection, POSITION_SORT_DOCS)
+    everything = parse_filter({})
+    failures = []
+    for raw, expected in POSITION_SORT_CASES:
+        sort = with_tiebreaker(parse_sort(raw))
+        got = table.ids(connection, everything, sort)
+        if got != expected:
+            failures.append((raw, got, expected))
+        if table.ids(connection, everything, sort, reverse=True) != expected[::-1]:
+            failures.append(("reverse", raw))
+    assert failures == []
+
+
+@pytest.mark.postgres
+def test_position_sort_keyset_in_postgres(pg: Any) -> None:
+    """Pages after each row's cursor: PostgreSQL's keyset agrees with the Python order."""
+    table, connection = pg
+    table.insert(connection, POSITION_SORT_DOCS)
+    by_id = {doc["_id"]: doc for doc in POSITION_SORT_DOCS}
+    everything = parse_filter({})
+    failures = []
+    for raw, expected in POSITION_SORT_CASES:
+        sort = with_tiebreaker(parse_sort(raw))
+        for index, row_id in enumerate(expected):
+            position = evaluate.sort_values(sort, by_id[row_id])
+            extra = sql.keyset(sort, table.binding, position)
+            if table.ids(connection, everything, sort, extra=extra) != expected[index + 1 :]:
+                failures.append((raw, row_id))
     assert failures == []

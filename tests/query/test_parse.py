@@ -31,6 +31,7 @@ from lrs.query.parse import (
     parse_projection,
     parse_sort,
 )
+from lrs.query.paths import array_position
 
 
 def p(text: str) -> Path:
@@ -135,7 +136,6 @@ def test_comments_are_ignored() -> None:
         ({"a.$b": 1}, "a.$b"),
         ({"": 1}, "''"),
         ({"a\x00": 1}, "a"),
-        ({"a.0": 1}, "a.0"),
         ({"x" * 600: 1}, "x"),
         ({".".join(["a"] * 40): 1}, "a.a"),
     ],
@@ -219,3 +219,33 @@ def test_bad_projections(raw: Any, named: str) -> None:
     with pytest.raises(BadQuery) as caught:
         parse_projection(raw)
     assert named in caught.value.message
+
+
+def test_all_digit_segments_are_accepted_in_filters_and_sorts() -> None:
+    assert parse_filter({"a.0": 1}) == Eq(Path(("a", "0")), 1)
+    assert parse_filter({"0.01": {"$exists": True}}) == Exists(Path(("0", "01")), True)
+    assert parse_sort({"a.0.b": -1}) == (SortKey(Path(("a", "0", "b")), -1),)
+    # statement.timestamp is still the typed instant; a position below it is just a path
+    assert parse_filter({"statement.timestamp.0": None}) == Eq(
+        Path(("statement", "timestamp", "0")), None
+    )
+
+
+@pytest.mark.parametrize(
+    ("segment", "position"),
+    [
+        ("0", 0),
+        ("7", 7),
+        ("12", 12),
+        ("999999999", 999999999),
+        ("01", None),  # MongoDB compares with the element's name "1": never equal
+        ("00", None),
+        ("-1", None),
+        ("1e3", None),
+        ("٣", None),  # a digit, but not an ASCII one
+        ("1234567890", None),  # longer than any array here
+        ("a", None),
+    ],
+)
+def test_array_position(segment: str, position: int | None) -> None:
+    assert array_position(segment) == position

@@ -96,3 +96,45 @@ def test_seed_001_projection_trims_an_included_parent() -> None:
         },
         "userId": "123",
     }
+
+
+# An all-digit segment in a find projection is a field name only, as in MongoDB: ``{"a.0": 1}``
+# does not select an array's first element (use $slice there); it keeps the field "0" of the
+# array's object elements (scalars dropped, nested arrays entered), and of an object.
+POSITIONS_DOC = {
+    "_id": "x2",
+    "a": [5, {"0": 6, "x": 1}, [7, {"0": 8}], {"x": 2}],
+    "b": {"0": 9, "1": 10, "01": 11},
+    "c": [5, {"0": 6}, {"x": 1}],
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"a.0": 1, "_id": 0}, {"a": [{"0": 6}, [{"0": 8}], {}]}),
+        ({"c.0": 1, "_id": 0}, {"c": [{"0": 6}, {}]}),
+        ({"a.1": 1, "_id": 0}, {"a": [{}, [{}], {}]}),
+        ({"b.0": 1, "_id": 0}, {"b": {"0": 9}}),
+        ({"b.01": 1, "_id": 0}, {"b": {"01": 11}}),
+        (
+            {"a.0": 0, "b.1": 0},
+            {
+                "_id": "x2",
+                "a": [5, {"x": 1}, [7, {}], {"x": 2}],
+                "b": {"0": 9, "01": 11},
+                "c": POSITIONS_DOC["c"],
+            },
+        ),
+        ({"a": {"0": 1}, "_id": 0}, {"a": [{"0": 6}, [{"0": 8}], {}]}),
+        # a rename reads the path as an aggregation expression: no positions there either
+        ({"first": "$c.0", "_id": 0}, {"first": [6]}),
+        ({"first": "$b.0", "_id": 0}, {"first": 9}),
+        ({"first": "$b.5", "_id": 0}, {}),
+    ],
+    ids=lambda value: repr(value)[:50],
+)
+def test_project_all_digit_segments_are_field_names(
+    raw: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert project(parse_projection(raw), POSITIONS_DOC) == expected
