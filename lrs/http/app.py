@@ -32,7 +32,7 @@ from lrs.http.openapi.resource import PATH as OPENAPI_PATH
 from lrs.http.openapi.resource import OpenApiResource
 from lrs.http.proxies import TrustedProxies
 from lrs.http.resources.about import AboutResource
-from lrs.http.resources.aggregate import AggregateResource
+from lrs.http.resources.aggregate import AggregateAsyncResource, AggregateResource
 from lrs.http.resources.client_info import ClientInfoResource
 from lrs.http.resources.connection import ConnectionResource
 from lrs.http.resources.health import HealthResource
@@ -153,12 +153,11 @@ def create_app(settings: Settings, store: Store) -> falcon.App:
         "/api/connection/{model}",
         ConnectionResource(store, default_size=10, max_size=settings.connection_max_page),
     )
-    app.add_route(
-        "/api/statements/aggregate",
-        AggregateResource(
-            AggregationService(store, AggregationLimits(timeout_ms=settings.statement_timeout_ms))
-        ),
+    aggregation = AggregationService(
+        store, AggregationLimits(timeout_ms=settings.statement_timeout_ms)
     )
+    app.add_route("/api/statements/aggregate", AggregateResource(aggregation))
+    app.add_route("/api/statements/aggregateAsync", AggregateAsyncResource(aggregation))
     add_rest_model_routes(app, ModelService(store), max_limit=settings.rest_max_limit)
     app.add_route(OPENAPI_PATH, OpenApiResource(app, settings))
     return app

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import orjson
+import pytest
 
 from tests.aggregate.conftest import STATEMENTS, aggregate, rows
 from tests.http.conftest import Api
@@ -81,3 +85,50 @@ def test_runtime_type_errors_are_400s_naming_the_operator(loaded: Api) -> None:
 def test_credentials_are_required(loaded: Api) -> None:
     response = loaded.client.simulate_get("/api/statements/aggregate", params={"pipeline": "[]"})
     assert response.status_code == 401
+
+
+def test_aggregate_async_answers_at_once_in_learning_lockers_shape(loaded: Api) -> None:
+    pipeline = orjson.dumps([{"$count": "n"}]).decode()
+    response = loaded.client.simulate_get(
+        "/api/statements/aggregateAsync", params={"pipeline": pipeline}, headers=loaded.auth
+    )
+    assert response.status_code == 200, response.text
+    body = response.json
+    assert body["result"] == [{"n": len(STATEMENTS)}]
+    status = body["status"]
+    assert status["isRunning"] is False
+    started = datetime.fromisoformat(status["startedAt"])
+    completed = datetime.fromisoformat(status["completedAt"])
+    assert status["completedAt"][10] == " " and status["completedAt"].endswith("+00:00")
+    assert started <= completed <= datetime.now(UTC)
+
+    def since(at: str) -> Any:
+        params = {"pipeline": pipeline, "sinceAt": at}
+        answer = loaded.client.simulate_get(
+            "/api/statements/aggregateAsync", params=params, headers=loaded.auth
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json
+
+    assert since("2020-01-01T00:00:00Z")["result"] == [{"n": len(STATEMENTS)}]
+    later = since((datetime.now(UTC) + timedelta(hours=1)).isoformat())
+    assert later["result"] is None and later["status"]["completedAt"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"pipeline": "[]", "sinceAt": "yesterday"}, "sinceAt"),
+        ({}, "pipeline"),
+        ({"pipeline": '[{"$out": "x"}]'}, "$out"),
+        ({"pipeline": "[]", "since": "2020-01-01"}, "since"),
+    ],
+)
+def test_aggregate_async_refuses_bad_input(loaded: Api, params: dict[str, str], named: str) -> None:
+    response = loaded.client.simulate_get(
+        "/api/statements/aggregateAsync", params=params, headers=loaded.auth
+    )
+    assert response.status_code == 400, response.text
+    assert named in response.json["message"]
+    post = loaded.client.simulate_post("/api/statements/aggregateAsync", headers=loaded.auth)
+    assert post.status_code == 405

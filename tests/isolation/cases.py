@@ -272,7 +272,7 @@ def _connection(attacker: Party, victim: Party) -> list[Case]:
     return cases
 
 
-def _aggregate(method: str) -> Maker:
+def _aggregate(method: str, path: str = "/api/statements/aggregate") -> Maker:
     """Pipelines that would show the victim's statements: all of them, grouped, and one by id
     (answered as for an id that exists nowhere)."""
 
@@ -283,7 +283,6 @@ def _aggregate(method: str) -> Maker:
             ([{"$match": {"statement.id": victim.statement_ids[0]}}, {"$count": "n"}], True),
             ([{"$match": {"_id": {"$in": list(victim.statement_doc_ids)}}}], True),
         ]
-        path = "/api/statements/aggregate"
         if method == "GET":
             return [Case("GET", path, {"pipeline": _j(p)}, control=c) for p, c in pipelines]
         return [
@@ -326,6 +325,7 @@ ISOLATION: dict[tuple[str, str], Maker] = {
     **{(f"{XAPI}/agents", m): _agents(m) for m in READ_METHODS},
     ("/api/connection/{model}", "GET"): _connection,
     **{("/api/statements/aggregate", m): _aggregate(m) for m in ("GET", "POST")},
+    ("/api/statements/aggregateAsync", "GET"): _aggregate("GET", "/api/statements/aggregateAsync"),
     **{(f"{API}/{{model}}", m): _models(m) for m in ("GET", "POST", "PUT", "PATCH")},
     (f"{API}/{{model}}/count", "GET"): _count,
     **{

@@ -28,6 +28,8 @@ from tests.isolation.world import API, VERSION, XAPI, Party, World, document_par
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _BOUNDARY = re.compile(r"xapi-[0-9a-f]{32}")
+# When an aggregateAsync run started and completed (Learning Locker's moment format).
+_RUN_INSTANT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
 def app_routes() -> set[tuple[str, str]]:
@@ -87,8 +89,10 @@ def _normalised(response: testing.Result, table: dict[str, str]) -> tuple[Any, .
         body.pop("errorId", None)
         text = orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
     text = _swap(text, placeholders)
-    # Multipart boundaries and the ids of newly stored statements differ from call to call.
+    # Multipart boundaries, the ids of newly stored statements and the instants of a run differ
+    # from call to call.
     text = _UUID.sub("<new id>", _BOUNDARY.sub("<boundary>", text))
+    text = _RUN_INSTANT.sub("<instant>", text)
     content_type = _BOUNDARY.sub("<boundary>", response.headers.get("Content-Type") or "")
     return response.status_code, content_type, text
 

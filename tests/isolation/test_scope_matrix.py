@@ -85,6 +85,7 @@ DECLARED: dict[tuple[str, str], Access | None] = {
     # The model routes accept any client and check the model's access themselves (below).
     ("/api/connection/{model}", "GET"): Access.AUTHENTICATED,
     **{("/api/statements/aggregate", m): Access.STATEMENTS_READ for m in ("GET", "POST")},
+    ("/api/statements/aggregateAsync", "GET"): Access.STATEMENTS_READ,
     **{("/api/v2/{model}", m): Access.AUTHENTICATED for m in ("GET", "POST", "PUT", "PATCH")},
     ("/api/v2/{model}/count", "GET"): Access.AUTHENTICATED,
     **{
@@ -231,6 +232,9 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("/api/connection/{model}", "GET"): lambda org, model: Call("GET", f"/api/connection/{model}"),
     ("/api/statements/aggregate", "GET"): _fixed(
         "GET", "/api/statements/aggregate", {"pipeline": '[{"$count": "n"}]'}
+    ),
+    ("/api/statements/aggregateAsync", "GET"): _fixed(
+        "GET", "/api/statements/aggregateAsync", {"pipeline": '[{"$count": "n"}]'}
     ),
     ("/api/statements/aggregate", "POST"): lambda org, model: Call(
         "POST", "/api/statements/aggregate", body={"pipeline": [{"$count": "n"}]}

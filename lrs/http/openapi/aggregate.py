@@ -1,6 +1,9 @@
-"""Description of Learning Locker's aggregation API (``/api/statements/aggregate``)."""
+"""Description of Learning Locker's aggregation API (``/api/statements/aggregate`` and
+``/api/statements/aggregateAsync``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from lrs.http.openapi.model import (
     Context,
@@ -13,7 +16,7 @@ from lrs.http.openapi.model import (
     query,
 )
 from lrs.http.openapi.schemas import Schema
-from lrs.http.resources.aggregate import AggregateResource
+from lrs.http.resources.aggregate import AggregateAsyncResource, AggregateResource
 
 AGGREGATION_TAG = "Aggregation"
 
@@ -36,13 +39,17 @@ _DESCRIPTION = (
 )
 
 
-def aggregate(route: Route, context: Context) -> Paths:
-    """``GET`` with the pipeline in the query string, ``POST`` with it in a JSON body."""
-    params = [
+def _params() -> list[Any]:
+    return [
         query("skip", _COUNT, "Documents of the answer to skip (-1 or absent: none)."),
         query("limit", _COUNT, "Documents of the answer to keep (-1 or absent: all)."),
         query("maxTimeMS", _COUNT, "Milliseconds the run may take (capped by the server's)."),
     ]
+
+
+def aggregate(route: Route, context: Context) -> Paths:
+    """``GET`` with the pipeline in the query string, ``POST`` with it in a JSON body."""
+    params = _params()
     body: Schema = {
         "type": "object",
         "properties": {
@@ -79,4 +86,50 @@ def aggregate(route: Route, context: Context) -> Paths:
     }
 
 
-DESCRIBERS = {AggregateResource: aggregate}
+_INSTANT: Schema = {"type": ["string", "null"], "description": "YYYY-MM-DD HH:mm:ss.SSS+00:00"}
+_POLLED: Schema = {
+    "type": "object",
+    "properties": {
+        "result": {"anyOf": [_ANSWER, {"type": "null"}]},
+        "status": {
+            "type": "object",
+            "properties": {
+                "startedAt": _INSTANT,
+                "completedAt": _INSTANT,
+                "isRunning": {"type": "boolean"},
+            },
+            "required": ["startedAt", "completedAt", "isRunning"],
+        },
+    },
+    "required": ["result", "status"],
+}
+
+
+def aggregate_async(route: Route, context: Context) -> Paths:
+    """``GET`` as Learning Locker's UI polls it."""
+    return {
+        route.template: {
+            "GET": Operation(
+                summary="Run an aggregation pipeline, answered as Learning Locker's polled form",
+                description=_DESCRIPTION.replace("The answer is a bare JSON array.", "")
+                + " The answer is `{result, status}`: lrs runs the pipeline at once, so the result"
+                " is complete and `isRunning` is false; `result` and `completedAt` are null when"
+                " `sinceAt` is not before the run (nothing newer to give).",
+                parameters=[
+                    json_query("pipeline", _PIPELINE, "The pipeline.", required=True),
+                    *_params(),
+                    query(
+                        "sinceAt",
+                        {"type": "string"},
+                        "Give a result only if completed after this ISO 8601 instant.",
+                    ),
+                ],
+                responses={"200": json_response("The result and its status", _POLLED)},
+                errors=_ERRORS,
+                tags=(AGGREGATION_TAG,),
+            )
+        }
+    }
+
+
+DESCRIBERS = {AggregateResource: aggregate, AggregateAsyncResource: aggregate_async}
