@@ -28,23 +28,34 @@ def _label(case: tuple[dict[str, Any], list[str]]) -> str:
     return repr(case[0])[:60]
 
 
+def _matching_in_python(docs: list[dict[str, Any]], raw: dict[str, Any]) -> list[str]:
+    condition = parse_filter(raw)
+    return [doc["_id"] for doc in docs if evaluate.matches(condition, doc)]
+
+
+def _postgres_failures(
+    pg: Any, docs: list[dict[str, Any]], cases: list[tuple[dict[str, Any], list[str]]]
+) -> list[Any]:
+    """The filter cases whose ids PostgreSQL finds differently."""
+    table, connection = pg
+    table.insert(connection, docs)
+    failures = []
+    for raw, expected in cases:
+        got = table.ids(connection, parse_filter(raw), with_tiebreaker(()))
+        if got != expected:
+            failures.append((raw, got, expected))
+    return failures
+
+
 @pytest.mark.parametrize("case", FILTER_CASES, ids=_label)
 def test_filter_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
     raw, expected = case
-    condition = parse_filter(raw)
-    assert [doc["_id"] for doc in DOCS if evaluate.matches(condition, doc)] == expected
+    assert _matching_in_python(DOCS, raw) == expected
 
 
 @pytest.mark.postgres
 def test_filters_in_postgres(pg: Any) -> None:
-    table, connection = pg
-    table.insert(connection, DOCS)
-    failures = []
-    for raw, expected in FILTER_CASES:
-        got = table.ids(connection, parse_filter(raw), with_tiebreaker(()))
-        if got != expected:
-            failures.append((raw, got, expected))
-    assert failures == []
+    assert _postgres_failures(pg, DOCS, FILTER_CASES) == []
 
 
 def _sorted_ids(sort_raw: dict[str, Any], docs: list[dict[str, Any]]) -> list[str]:
@@ -81,20 +92,12 @@ def test_sorts_in_postgres(pg: Any) -> None:
 @pytest.mark.parametrize("case", POSITION_CASES, ids=_label)
 def test_position_filter_in_python(case: tuple[dict[str, Any], list[str]]) -> None:
     raw, expected = case
-    condition = parse_filter(raw)
-    assert [doc["_id"] for doc in POSITION_DOCS if evaluate.matches(condition, doc)] == expected
+    assert _matching_in_python(POSITION_DOCS, raw) == expected
 
 
 @pytest.mark.postgres
 def test_position_filters_in_postgres(pg: Any) -> None:
-    table, connection = pg
-    table.insert(connection, POSITION_DOCS)
-    failures = []
-    for raw, expected in POSITION_CASES:
-        got = table.ids(connection, parse_filter(raw), with_tiebreaker(()))
-        if got != expected:
-            failures.append((raw, got, expected))
-    assert failures == []
+    assert _postgres_failures(pg, POSITION_DOCS, POSITION_CASES) == []
 
 
 @pytest.mark.parametrize("case", POSITION_SORT_CASES, ids=_label)
