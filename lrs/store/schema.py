@@ -105,7 +105,7 @@ statement_context_activities = sa.Table(
 # written and deleted with the statement by triggers: an aggregation pipeline that reads only
 # these scans a fifth of the bytes of ``statements`` (``lrs.store.postgres.aggregation``).
 # ``person`` is the actor's IFI string; the text columns are ``statement #>> path``, the jsonb
-# ones ``statement #> path`` (NULL when missing).
+# ones ``statement #> path`` (NULL when missing); ``voided`` follows ``statements`` (0019).
 statement_facts = sa.Table(
     "statement_facts",
     metadata,
@@ -123,6 +123,7 @@ statement_facts = sa.Table(
     sa.Column("raw", JSONB),
     sa.Column("success", JSONB),
     sa.Column("completion", JSONB),
+    sa.Column("voided", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # Attachment data, once per store and SHA-2 hash.

@@ -125,10 +125,10 @@ NARROW = [
     ],
 ]
 NARROW.append(PEOPLE_PER_VERB[:2])
+NARROW.append([{"$match": {"voided": False}}, {"$group": {"_id": "$voided", "n": {"$sum": 1}}}])
 #: Pipelines that read something else: they group over ``statements``.
 WIDE = [
     [{"$group": {"_id": "$statement.actor.name", "n": {"$sum": 1}}}],
-    [{"$match": {"voided": False}}, {"$group": {"_id": "$statement.verb.id"}}],
     [{"$project": {"d": "$person.display"}}, {"$group": {"_id": "$d"}}],
 ]
 
@@ -213,3 +213,18 @@ def test_facts_follow_their_statements(facts_api: Api) -> None:
     store.reset()
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM statement_facts")).scalar() == 0
+
+
+def test_voiding_reaches_statement_facts(facts_api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = facts_api.post_statements([_body(9, ACTORS[0], OBJECTS[0])])[0]
+    voiding = {
+        "actor": ACTORS[0],
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": target},
+    }
+    facts_api.post_statements([voiding])
+    pipeline = [{"$group": {"_id": "$voided", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
+    assert "FROM statement_facts" in _grouping_sql(_scope(facts_api), pipeline)
+    answer = _run(facts_api, pipeline)
+    assert answer == [{"_id": False, "n": len(BODIES) + 1}, {"_id": True, "n": 1}]
+    assert answer == _over_statements(facts_api, pipeline, monkeypatch)

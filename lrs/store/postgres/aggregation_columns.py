@@ -194,6 +194,7 @@ def fact_columns() -> StatementColumns:
             "_id": lambda: sa.func.to_jsonb(statement_facts.c.id),
             "organisation": lambda: sa.func.to_jsonb(statement_facts.c.organisation_id),
             "lrs_id": lambda: sa.func.to_jsonb(statement_facts.c.lrs_id),
+            "voided": lambda: sa.func.to_jsonb(statement_facts.c.voided),
         },
         statement=None,
         instants={"timestamp": statement_facts.c.timestamp, "stored": statement_facts.c.stored},
@@ -208,6 +209,7 @@ _FACT_BINDING = sql.TableBinding.of(
     {
         "timestamp": sql.TypedColumn(statement_facts.c.timestamp, "timestamptz", nullable=False),
         "stored": sql.TypedColumn(statement_facts.c.stored, "timestamptz", nullable=False),
+        "voided": sql.TypedColumn(statement_facts.c.voided, "boolean", nullable=False),
         **{
             ".".join(path): sql.TypedColumn(
                 column, "text", nullable=path not in (("_id",), ("organisation",), ("lrs_id",))
