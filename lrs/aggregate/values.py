@@ -61,34 +61,13 @@ def _sign(left: Any, right: Any) -> int:
 
 def compare(left: Any, right: Any) -> int:
     """-1, 0 or 1: MongoDB's order of two values (see the module docstring)."""
-    left_rank, right_rank = _rank(left), _rank(right)
-    if left_rank != right_rank:
-        return _sign(left_rank, right_rank)
-    if left_rank == 2:
-        return _sign(to_decimal(left), to_decimal(right))
-    if left_rank in (3, 6, 7):
-        return _sign(left, right)
-    if left_rank == 4:
-        for (left_key, left_value), (right_key, right_value) in zip(
-            left.items(), right.items(), strict=False
-        ):
-            order = _sign(_rank(left_value), _rank(right_value)) or _sign(left_key, right_key)
-            order = order or compare(left_value, right_value)
-            if order:
-                return order
-        return _sign(len(left), len(right))
-    if left_rank == 5:
-        for left_item, right_item in zip(left, right, strict=False):
-            order = compare(left_item, right_item)
-            if order:
-                return order
-        return _sign(len(left), len(right))
-    return 0
+    return _sign(sort_key(left), sort_key(right))
 
 
 def sort_key(value: Any) -> tuple[Any, ...]:
-    """A key that Python's own comparison orders as ``compare`` does (computed once per value,
-    where ``compare`` works pairwise)."""
+    """A key whose Python order is MongoDB's order of the values: by type rank, then numbers by
+    value, strings by code point, objects field by field (value rank, name, value), arrays
+    element by element, a shorter prefix first. Sorts compute it once per document."""
     rank = _rank(value)
     if rank == 2:
         return (2, to_decimal(value))

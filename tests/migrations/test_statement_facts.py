@@ -3,7 +3,6 @@ and dropped again on the way down (with migration 0017's composite type back).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,12 +10,11 @@ import sqlalchemy as sa
 from alembic import command
 
 from lrs.ops.migrate import alembic_config, upgrade_to_head
-from lrs.statements.build import build_record
 from lrs.store.postgres import PostgresStore, create_engine
 from lrs.tenancy.service import bootstrap
 from lrs.xapi.agents import ifi_string
 from tests.aggregate.test_statement_facts import BODIES
-from tests.migrations.database import connected
+from tests.migrations.database import connected, insert_bodies
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -60,13 +58,7 @@ def test_statement_facts_are_filled_kept_and_dropped(pg_server: PostgresServer) 
     assert tenant is not None
 
     def stored(bodies: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
-        records = [
-            build_record(
-                b, client=tenant.issued.client, lrs_id=tenant.lrs.id, stored=datetime.now(UTC)
-            )
-            for b in bodies
-        ]
-        store.insert_statements(tenant.lrs.id, records)
+        records = insert_bodies(store, tenant, bodies)
         return {r.statement_id: _expected(r.statement) for r in records}
 
     before = stored(BODIES[:12])

@@ -3,7 +3,6 @@ and goes again on the way down."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,10 +10,9 @@ import sqlalchemy as sa
 from alembic import command
 
 from lrs.ops.migrate import alembic_config, upgrade_to_head
-from lrs.statements.build import build_record
 from lrs.store.postgres import PostgresStore, create_engine
 from lrs.tenancy.service import bootstrap
-from tests.migrations.database import connected
+from tests.migrations.database import connected, insert_bodies
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -54,13 +52,7 @@ def test_voided_is_filled_kept_and_dropped(pg_server: PostgresServer) -> None:
     assert tenant is not None
 
     def store_all(*bodies: dict[str, Any]) -> None:
-        records = [
-            build_record(
-                b, client=tenant.issued.client, lrs_id=tenant.lrs.id, stored=datetime.now(UTC)
-            )
-            for b in bodies
-        ]
-        store.insert_statements(tenant.lrs.id, records)
+        insert_bodies(store, tenant, list(bodies))
 
     first, second = _statement(1), _statement(2)
     store_all(first, second, _statement(3, target=first["id"]))

@@ -23,6 +23,7 @@ from lrs.aggregate.sql.nodes import (
     _Instant,
     _Integer,
     _Json,
+    _missing,
     _Node,
     _Object,
     _origin,
@@ -37,14 +38,13 @@ from lrs.aggregate.values import group_key
 class Compiled:
     """The translated part, as two queries and how to put their rows together.
 
-    ``groups`` has one row per group: ``doc`` (``jsonb``: ``_id`` and the accumulators that do
-    not depend on the documents' order), ``key`` (the group key, ``jsonb``), ``first_at`` and
-    ``last_at`` (when the group's first and last documents were stored). ``rows_at(instants)``
-    selects the matched rows stored at those instants, in the documents' order, each with its
-    ``key``, ``at`` (stored) and ``picked`` (``jsonb``: the ``$first``/``$last`` fields' values
-    in that row): the first (last) row of a group is among them, and they are few, where
+    ``groups`` has one row per group: ``doc`` (``_id`` and the accumulators that do not
+    depend on the documents' order), ``key`` (the group key), both ``jsonb`` as text, and
+    ``first_at``/``last_at`` (when the group's first and last documents were stored).
+    ``ends_at(instants, last=...)`` finds each group's first (last) row among the matched rows
+    stored at those instants, with its ``$first`` (``$last``) values: those rows are few, where
     carrying every row's values through the aggregation would cost more than the grouping.
-    ``assemble`` does the rest.
+    ``assemble`` puts the two together.
     """
 
     groups: sa.Select[Any]
@@ -112,14 +112,14 @@ class _LevelDocument:
         else:
             node = (level.row_fields if self.rows else level.fields).get(head or "")
             if node is None and head not in level.row_fields:
-                return _Json(sa.null().cast(JSONB))  # a field the groups do not have
+                return _missing()  # a field the groups do not have
         if node is None or not segments:
             return _Unavailable(segments)
         for depth, segment in enumerate(segments[1:], start=1):
             if isinstance(node, _Object):
                 node = dict(node.fields).get(segment)
                 if node is None:
-                    return _Json(sa.null().cast(JSONB))
+                    return _missing()
             elif isinstance(node, _Json):
                 return _Json(_path(node.expr, segments[depth:]))
             elif isinstance(node, _Positional | _Accumulated):
@@ -127,7 +127,7 @@ class _LevelDocument:
             elif isinstance(node, _Unavailable):
                 return _Unavailable(segments)
             else:
-                return _Json(sa.null().cast(JSONB))
+                return _missing()
         return node  # type: ignore[return-value]  # a _Positional: only a $first/$last takes it
 
 
@@ -217,17 +217,28 @@ def _first_level(
             column = node
         aggregate, instant = _accumulate(accumulator, column, inner_order)
         aggregates.append((accumulator, aggregate, instant))
-    query = (
-        sa.select(
-            *(leaf.label(f"k{position}") for position, leaf in enumerate(grouped_leaves)),
-            *(aggregate.label(f"v{index}") for index, (_, aggregate, _) in enumerate(aggregates)),
-            sa.func.min(inner_order[0]).label("first_at"),
-            sa.func.max(inner_order[0]).label("last_at"),
-        )
-        .group_by(*grouped_leaves)
-        .subquery("level")
-    )
+    query = _grouping(grouped_leaves, aggregates, inner_order[0], inner_order[0], "level")
     return _level(stage, query, key, leaves, from_key, aggregates, ordered)
+
+
+def _grouping(
+    leaves: list[sa.ColumnElement[Any]],
+    aggregates: list[tuple[ast.Accumulator, sa.ColumnElement[Any], bool]],
+    first_at: sa.ColumnElement[Any],
+    last_at: sa.ColumnElement[Any],
+    name: str,
+) -> sa.Subquery:
+    """A level's query: key leaves ``k0``..., aggregates ``v0``..., ``first_at``, ``last_at``."""
+    return (
+        sa.select(
+            *(leaf.label(f"k{position}") for position, leaf in enumerate(leaves)),
+            *(aggregate.label(f"v{index}") for index, (_, aggregate, _) in enumerate(aggregates)),
+            sa.func.min(first_at).label("first_at"),
+            sa.func.max(last_at).label("last_at"),
+        )
+        .group_by(*leaves)
+        .subquery(name)
+    )
 
 
 def _level(
@@ -289,6 +300,9 @@ def _next_level(stage: ast.Group, lower: _Level, depth: int) -> _Level:
     row_key = _expression(stage.key, in_row)
     row_leaves = _key_leaves(row_key) or [_NULL_JSON]
     leaves = _key_leaves(key) or [_NULL_JSON]
+    # The key over the groups and in a row must be the same value: same shape, leaf by leaf.
+    if len(row_leaves) != len(leaves):
+        raise Unsupported("a key that reads differently in a row")
     known = _known_ends(stage, key, lambda expr: expr)
     inner_columns: list[sa.ColumnElement[Any]] = [
         leaf.label(f"k{position}") for position, leaf in enumerate(leaves)
@@ -328,21 +342,10 @@ def _next_level(stage: ast.Group, lower: _Level, depth: int) -> _Level:
         column = _Json(inner.c[label]) if label in inner.c else node
         aggregate, instant = _accumulate(accumulator, column, ())
         aggregates.append((accumulator, aggregate, instant))
-    query = (
-        sa.select(
-            *(leaf.label(f"k{position}") for position, leaf in enumerate(grouped_leaves)),
-            *(aggregate.label(f"v{index}") for index, (_, aggregate, _) in enumerate(aggregates)),
-            sa.func.min(inner.c.first_at).label("first_at"),
-            sa.func.max(inner.c.last_at).label("last_at"),
-        )
-        .group_by(*grouped_leaves)
-        .subquery(f"level{depth}")
+    query = _grouping(
+        grouped_leaves, aggregates, inner.c.first_at, inner.c.last_at, f"level{depth}"
     )
-    # The key over the groups and in a row must be the same value: same shape, leaf by leaf.
-    if len(row_leaves) != len(leaves):
-        raise Unsupported("a key that reads differently in a row")
-    level = _level(stage, query, row_key, row_leaves, from_key, aggregates, ordered)
-    return level
+    return _level(stage, query, row_key, row_leaves, from_key, aggregates, ordered)
 
 
 def _has_accumulated(node: Any) -> bool:
@@ -388,9 +391,10 @@ def _compiled(
     for accumulator in level.accumulators:
         if accumulator.field in level.outputs:
             pairs += [sa.literal(accumulator.field, sa.Text()), level.outputs[accumulator.field]]
+    text = sa.Text()
     groups = sa.select(
-        sa.func.jsonb_build_object(*pairs, type_=JSONB).label("doc"),
-        key_json.label("key"),
+        sa.cast(sa.func.jsonb_build_object(*pairs, type_=JSONB), text).label("doc"),
+        sa.cast(key_json, text).label("key"),
         level.query.c.first_at,
         level.query.c.last_at,
     )

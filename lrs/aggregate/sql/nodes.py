@@ -128,6 +128,11 @@ def _jsonb_literal(value: Any) -> sa.ColumnElement[Any]:
 _NULL_JSON = sa.literal_column("'null'::jsonb")
 
 
+def _missing() -> _Json:
+    """The value of a field that is not there."""
+    return _Json(sa.null().cast(JSONB))
+
+
 _EMPTY_ARRAY = sa.literal_column("'[]'::jsonb")
 
 
@@ -187,7 +192,7 @@ class _Base:
             return self.extra[head]
         if head in self.columns.instants:
             if len(segments) > 1:
-                return _Json(sa.null().cast(JSONB))
+                return _missing()
             return _Instant(self.columns.instants[head])
         sub = self.columns.subfields.get(segments)
         if sub is not None:
@@ -209,7 +214,7 @@ class _Base:
             if len(segments) > 1:
                 raise Unsupported(f"a path into {head}")
             return _Json(self.columns.fields[head]())
-        return _Json(sa.null().cast(JSONB))  # a field statement documents never have
+        return _missing()  # a field statement documents never have
 
 
 class _Projected:
@@ -225,14 +230,14 @@ class _Projected:
             raise Unsupported("$$ROOT")
         node: _Node | None = self.fields.get(segments[0])
         if node is None:
-            return _Json(sa.null().cast(JSONB))
+            return _missing()
         for depth, segment in enumerate(segments[1:], start=1):
             if isinstance(node, _Object):
                 node = dict(node.fields).get(segment)
                 if node is None:
-                    return _Json(sa.null().cast(JSONB))
+                    return _missing()
             elif isinstance(node, _Instant | _Text | _Integer | _Bucketed):
-                return _Json(sa.null().cast(JSONB))
+                return _missing()
             elif isinstance(node, _Unavailable):
                 return _Unavailable(segments)
             else:

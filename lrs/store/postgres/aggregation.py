@@ -62,8 +62,8 @@ class AggregationMixin(PostgresBase):
         bounds: Bounds,
         tick: Callable[[], None],
     ) -> Iterator[dict[str, Any]]:
-        """Up to the first ``$group`` in one SQL statement where it translates exactly, the
-        rest in Python (see the module docstring)."""
+        """The ``$group`` stages in SQL where they translate exactly, the rest in Python (see
+        the module docstring)."""
         condition, rest = leading_match(pipeline)
         rest = ast.Pipeline(counts_as_groups(rest.stages))
         source = sa.select(statements.c.id).where(
@@ -80,19 +80,12 @@ class AggregationMixin(PostgresBase):
                 tick=tick,
             )
             return
-        groups_query = _narrowest_groups(scope, condition, rest, compiled).subquery("groups")
+        grouping = _narrowest_groups(scope, condition, rest, compiled)
         with self._connect() as conn, _within(conn, bounds.time_limit_ms):
             _plan_for_groups(conn, True)
             groups = [
                 (_decoded(doc, compiled.instant_fields), orjson.loads(key), first_at, last_at)
-                for doc, key, first_at, last_at in conn.execute(
-                    sa.select(
-                        sa.cast(groups_query.c.doc, sa.Text()),
-                        sa.cast(groups_query.c.key, sa.Text()),
-                        groups_query.c.first_at,
-                        groups_query.c.last_at,
-                    )
-                )
+                for doc, key, first_at, last_at in conn.execute(grouping)
             ]
             _plan_for_groups(conn, False)  # what follows reads a few rows, by an index
             firsts = _ends(conn, compiled, sorted({g[2] for g in groups}), last=False)
@@ -134,9 +127,15 @@ def _within(conn: sa.Connection, time_limit_ms: int | None) -> Iterator[None]:
 
 
 def _plan_for_groups(conn: sa.Connection, grouping: bool) -> None:
-    """Set the planner up for the grouping query, or back to the defaults."""
-    for name, value in _GROUPING_SETTINGS.items():
-        conn.execute(sa.text(f"SET LOCAL {name} = {value if grouping else 'DEFAULT'}"))
+    """Set the planner up for the grouping query, or back to the defaults (one round trip)."""
+    conn.execute(
+        sa.text(
+            "; ".join(
+                f"SET LOCAL {name} = {value if grouping else 'DEFAULT'}"
+                for name, value in _GROUPING_SETTINGS.items()
+            )
+        )
+    )
 
 
 def _narrowest_groups(
